@@ -274,7 +274,8 @@ class StreamingStft:
         self._buf[self._fill : need] = block
         self._fill = need
         if self._fill < cfg.n_fft:
-            return np.empty((0, cfg.n_freqs), np.float32), (np.empty((0, cfg.n_freqs), np.complex64) if self.keep_spectrum else None)
+            empty_spectrum = np.empty((0, cfg.n_freqs), np.complex64) if self.keep_spectrum else None
+            return np.empty((0, cfg.n_freqs), np.float32), empty_spectrum
         m = 1 + (self._fill - cfg.n_fft) // cfg.hop
         frames = _frame_view(self._buf[: self._fill], cfg.n_fft, cfg.hop)[:m]
         spectrum = self._kernel.spectrum(frames)

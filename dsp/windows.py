@@ -36,7 +36,7 @@ ALIASES = {"rect": "boxcar", "rectangular": "boxcar", "hanning": "hann"}
 
 PARAMETRIC = ("kaiser", "gaussian")
 
-WINDOW_NAMES = tuple(COSINE_SUM_COEFFS) + ("kaiser:8.6", "gaussian:0.4")
+WINDOW_NAMES = (*tuple(COSINE_SUM_COEFFS), "kaiser:8.6", "gaussian:0.4")
 """Window specs offered to users (parametric ones with a typical parameter)."""
 
 # Half-width of the main lobe in bins (first zero of the window's transform)
@@ -118,7 +118,8 @@ def parse_window(spec: str) -> WindowSpec:
     if name not in PARAMETRIC:
         raise ValueError(f"window {spec!r} is unknown; {allowed}")
     if not sep:
-        raise ValueError(f"window {spec!r} needs a parameter, e.g. {name}:{'8.6' if name == 'kaiser' else '0.4'}; {allowed}")
+        example = "8.6" if name == "kaiser" else "0.4"
+        raise ValueError(f"window {spec!r} needs a parameter, e.g. {name}:{example}; {allowed}")
     try:
         param = float(param_text)
     except ValueError:
