@@ -1,0 +1,78 @@
+"""RingBuffer: wrap-around, contiguous views, overwrite counting, channels."""
+
+import numpy as np
+import pytest
+
+from specscope.dsp.ring_buffer import RingBuffer
+
+
+def ramp(start, n, channels=1):
+    x = np.arange(start, start + n, dtype=np.float32)
+    return np.column_stack([x + 1000 * c for c in range(channels)])
+
+
+def test_wraps_around_and_keeps_order():
+    rb = RingBuffer(10, 2)
+    got = []
+    written = 0
+    for n in [3, 4, 5, 7, 2, 9, 1]:
+        rb.write(ramp(written, n, 2))
+        written += n
+        got.append(rb.read())
+    out = np.concatenate(got)
+    np.testing.assert_array_equal(out, ramp(0, written, 2))
+    assert rb.n_overwritten == 0
+
+
+def test_peek_is_a_contiguous_view_across_the_wrap():
+    rb = RingBuffer(8, 1)
+    rb.write(ramp(0, 6))
+    rb.advance(6)
+    rb.write(ramp(6, 7))  # slots 6, 7, 0..4: wraps
+    view = rb.peek(7)
+    assert view.flags.c_contiguous
+    assert np.shares_memory(view, rb._data)
+    np.testing.assert_array_equal(view[:, 0], np.arange(6, 13))
+    np.testing.assert_array_equal(rb.peek(3, offset=4)[:, 0], [10, 11, 12])
+
+
+def test_stalled_reader_loses_oldest_and_counts_them():
+    rb = RingBuffer(16, 1)
+    rb.write(ramp(0, 10))
+    rb.write(ramp(10, 20))  # 30 written, capacity 16: frames 0..13 are gone
+    assert rb.n_available == 16
+    assert rb.n_overwritten == 14
+    np.testing.assert_array_equal(rb.read()[:, 0], np.arange(14, 30))
+    rb.write(ramp(30, 40))  # one block longer than the buffer
+    out = rb.read()
+    np.testing.assert_array_equal(out[:, 0], np.arange(54, 70))
+    assert rb.n_overwritten == 14 + 24
+
+
+def test_reader_overrun_while_holding_a_view_is_detected():
+    rb = RingBuffer(8, 1)
+    rb.write(ramp(0, 8))
+    start = rb.n_read
+    assert not rb.was_overwritten(start)
+    rb.write(ramp(8, 3))
+    assert rb.was_overwritten(start)
+
+
+def test_advance_and_peek_check_bounds():
+    rb = RingBuffer(4, 1)
+    rb.write(ramp(0, 2))
+    with pytest.raises(ValueError, match="available"):
+        rb.peek(3)
+    with pytest.raises(ValueError, match="available"):
+        rb.advance(3)
+    with pytest.raises(ValueError, match="capacity"):
+        RingBuffer(0)
+
+
+def test_write_does_not_allocate_new_storage():
+    rb = RingBuffer(1000, 2)
+    data_id = id(rb._data)
+    for _ in range(50):
+        rb.write(np.ones((333, 2), np.float32))
+    assert id(rb._data) == data_id
+    assert rb.n_written == 50 * 333
