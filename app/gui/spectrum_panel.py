@@ -1,0 +1,178 @@
+"""The spectrum panel: one frame's dBFS spectrum, a decaying peak-hold trace
+and a labelled marker at the interpolated peak.
+
+Thread: the Qt GUI thread.
+
+Frequency runs up the vertical axis in the same display coordinate as the
+spectrogram beside it (``u`` of a :class:`~specscope.dsp.freq_scales.FrequencyScale`),
+so the two can share (link) their frequency range; level in dBFS runs along
+the horizontal axis.  Data are drawn per display row (the maximum of the bins
+each row covers, see :class:`~specscope.dsp.freq_scales.BinRowMap`), so a
+narrow peak stays visible on any scale.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, pyqtSignal
+
+from specscope.dsp.config import StftConfig
+from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
+
+from .axes import FrequencyAxis
+from .readouts import cursor_readout, note_name, peak_label
+
+DEFAULT_DECAY_DB_PER_S = 20.0
+
+
+class PeakLike(Protocol):
+    """Anything with a peak's frequency (Hz), level (dBFS) and fractional bin."""
+
+    freq_hz: float
+    level_dbfs: float
+    bin: float
+
+
+class SpectrumPanel(pg.PlotWidget):
+    """Current spectrum, peak hold and peak marker, frequency vertical.
+
+    Signals
+    -------
+    readout(str)
+        Cursor readout text (Hz, bin, bin centre, dBFS) when the mouse moves
+        over the panel; ``''`` when it leaves.
+    """
+
+    readout = pyqtSignal(str)
+
+    def __init__(self, parent=None) -> None:
+        self.freq_axis = FrequencyAxis("left")
+        level_axis = pg.AxisItem("bottom")
+        level_axis.enableAutoSIPrefix(False)
+        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": level_axis})
+        self.setLabel("bottom", "Level", units="dBFS")
+        self.setMenuEnabled(False)
+        self.plotItem.hideButtons()
+        self.showGrid(x=True, y=True, alpha=0.2)
+        vb = self.getViewBox()
+        vb.setMouseEnabled(x=False, y=False)
+        self.hold_curve = pg.PlotDataItem(pen=pg.mkPen((255, 170, 0, 150), width=1))
+        self.curve = pg.PlotDataItem(pen=pg.mkPen((90, 200, 255), width=1.5))
+        self.marker = pg.ScatterPlotItem(size=9, symbol="o", pen=pg.mkPen("w"), brush=pg.mkBrush(255, 60, 60))
+        self.label = pg.TextItem(anchor=(1.0, 1.0), color=(240, 240, 240), fill=pg.mkBrush(0, 0, 0, 150))
+        for item in (self.hold_curve, self.curve, self.marker, self.label):
+            self.addItem(item)
+        self.cfg: StftConfig | None = None
+        self.row_map: BinRowMap | None = None
+        self.scale: FrequencyScale = LinearScale()
+        self.decay_db_per_s = DEFAULT_DECAY_DB_PER_S
+        self.floor_db, self.ceiling_db = -120.0, 0.0
+        self.last_db: np.ndarray | None = None
+        self._hold_rows: np.ndarray | None = None
+        self._peak_text = ""
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # --- configuration ------------------------------------------------------
+    def set_view(self, cfg: StftConfig, scale: FrequencyScale, f_min_hz: float, f_max_hz: float,
+                 row_map: BinRowMap | None = None) -> None:
+        """Show data of `cfg` on `scale` between two frequencies; clears the hold trace.
+
+        Parameters
+        ----------
+        row_map : BinRowMap, optional
+            Reuse the spectrogram's map (else one is built here).
+        """
+        self.cfg, self.scale = cfg, scale
+        if row_map is None:
+            row_map = make_row_map(scale, cfg.delta_f_hz, cfg.n_freqs, f_min_hz, f_max_hz)
+        self.row_map = row_map
+        self.freq_axis.set_scale(scale)
+        self.setYRange(row_map.u_lo, row_map.u_hi, padding=0.0)
+        self.reset_hold()
+        self.curve.clear()
+        self.marker.clear()
+        self.label.setText("")
+        self._peak_text = ""
+        self.last_db = None
+
+    def set_levels(self, floor_db: float, ceiling_db: float) -> None:
+        """Horizontal range in dBFS."""
+        self.floor_db, self.ceiling_db = float(floor_db), float(ceiling_db)
+        self.setXRange(self.floor_db, self.ceiling_db, padding=0.0)
+
+    def set_decay(self, db_per_s: float) -> None:
+        """Peak-hold decay rate in dB per second (0 holds forever)."""
+        self.decay_db_per_s = max(0.0, float(db_per_s))
+
+    def reset_hold(self) -> None:
+        self._hold_rows = None
+        self.hold_curve.clear()
+
+    # --- data ---------------------------------------------------------------
+    def show_frame(self, db: np.ndarray, peak: PeakLike | None, dt_s: float) -> None:
+        """Draw one spectrum.
+
+        Parameters
+        ----------
+        db : numpy.ndarray
+            dBFS per bin, shape (cfg.n_freqs,).
+        peak : PeakLike or None
+            Interpolated peak to mark and label.
+        dt_s : float
+            Time since the previous frame shown, in s; the hold trace decays
+            by ``decay_db_per_s * dt_s``.
+        """
+        if self.row_map is None or self.cfg is None or db.shape[0] != self.cfg.n_freqs:
+            return
+        self.last_db = db
+        rows = self.row_map.apply(db)
+        u = self.row_map.row_centres_u
+        if self._hold_rows is None or self._hold_rows.shape != rows.shape:
+            self._hold_rows = rows.astype(np.float32, copy=True)
+        else:
+            self._hold_rows -= np.float32(self.decay_db_per_s * max(0.0, dt_s))
+            np.maximum(self._hold_rows, rows, out=self._hold_rows)
+        self.curve.setData(rows, u)
+        self.hold_curve.setData(self._hold_rows, u)
+        self.show_peak(peak)
+
+    def show_peak(self, peak: PeakLike | None) -> None:
+        """Mark and label a peak (or clear the marker)."""
+        if peak is None:
+            self.marker.clear()
+            self.label.setText("")
+            self._peak_text = ""
+            return
+        u = float(self.scale.transform(peak.freq_hz))
+        self.marker.setData([peak.level_dbfs], [u])
+        note = note_name(peak.freq_hz)
+        self._peak_text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin) + (f"\n{note}" if note else "")
+        self.label.setText(self._peak_text)
+        # Keep the label inside the plot: right-aligned at the ceiling, above the peak unless near the top.
+        lo, hi = self.getViewBox().viewRange()[1]
+        near_top = u > lo + 0.85 * (hi - lo)
+        self.label.setAnchor((1.0, 0.0) if near_top else (1.0, 1.0))
+        self.label.setPos(self.ceiling_db, u)
+
+    def peak_text(self) -> str:
+        """The label now shown at the peak marker (``''`` if none)."""
+        return self._peak_text
+
+    # --- cursor -------------------------------------------------------------
+    def readout_at(self, level_db: float, u: float) -> str:
+        """Readout for a point in view coordinates (level, u)."""
+        if self.cfg is None:
+            return ""
+        f_hz = float(self.scale.inverse(u))
+        return cursor_readout(f_hz, self.cfg, self.last_db)
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        vb = self.getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            self.readout.emit("")
+            return
+        p = vb.mapSceneToView(pos)
+        self.readout.emit(self.readout_at(p.x(), p.y()))
