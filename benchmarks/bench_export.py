@@ -92,7 +92,7 @@ def one(name: str) -> None:
     elif name == "scipy ShortTimeFFT":
         import scipy.signal  # noqa: F401
     else:
-        import specscope.app.audio_file  # noqa: F401
+        import specscope.app.audio_file
         import specscope.dsp.stft  # noqa: F401
     import soundfile  # noqa: F401
 
