@@ -1,0 +1,307 @@
+"""The scrolling spectrogram: a ring of image tiles on a time (s) by
+frequency axis, with a colour bar and cursor readout.
+
+Thread: the Qt GUI thread.
+
+Each tile is a pyqtgraph ``ImageItem`` holding ``TILE_COLS`` columns (frames)
+of row-major float32 data, drawn with fixed levels and a 256-entry lookup
+table.  A new frame writes one column into the newest tile; scrolling moves the
+view's time range (the "view offset"), so per repaint only the tile that
+received columns is re-rendered and no array is shifted.  When the ring is full
+the oldest tile is reused for the newest frames.
+
+Placement: tile rows come from a :class:`~specscope.dsp.freq_scales.BinRowMap`.
+On the linear scale row r is bin ``k0 + r`` and the image spans
+``(k0 - 1/2) Δf .. (k1 + 1/2) Δf``, so the centre of bin k's row sits at
+exactly ``k fs / (N zero_pad)`` Hz.  Column j of a tile whose first frame is
+centred at t0 spans ``t0 + (j - 1/2) hop_s .. t0 + (j + 1/2) hop_s``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, QRectF, pyqtSignal
+
+from specscope.dsp.config import StftConfig
+from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
+
+from .axes import FrequencyAxis, TimeAxis
+from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
+from .history import FrameHistory
+from .readouts import cursor_readout
+
+TILE_COLS = 128
+EMPTY_DB = -400.0
+"""Value of columns not yet written (below any floor: drawn in the floor colour)."""
+LOG_MEL_ROWS = 1024
+"""Rows of the image on log and mel scales (evenly spaced in the scale's coordinate)."""
+LINEAR_MAX_ROWS = 4096
+"""Linear scale: up to this many bins in range each get a row; beyond, rows take the maximum of several bins."""
+DEFAULT_SPAN_S = 10.0
+
+
+class _TileImage(pg.ImageItem):
+    """An ImageItem that reports when it is painted (for latency measurement)."""
+
+    def __init__(self, view: SpectrogramView) -> None:
+        super().__init__(axisOrder="row-major")
+        self._view = view
+        self.last_seq = -1
+
+    def paint(self, painter, *args) -> None:
+        super().paint(painter, *args)
+        self._view._on_tile_painted(self.last_seq)
+
+
+class _Tile:
+    __slots__ = ("data", "dirty", "item", "n", "seq0", "t0_s")
+
+    def __init__(self, item: _TileImage, n_rows: int) -> None:
+        self.item = item
+        self.data = np.full((n_rows, TILE_COLS), EMPTY_DB, dtype=np.float32)
+        self.n = 0
+        self.seq0 = 0
+        self.t0_s = 0.0
+        self.dirty = False
+
+
+class SpectrogramView(pg.PlotWidget):
+    """Scrolling spectrogram with time and frequency axes and a colour bar.
+
+    Signals
+    -------
+    readout(str)
+        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves;
+        ``''`` when it leaves the image area.
+    """
+
+    readout = pyqtSignal(str)
+
+    def __init__(self, parent=None) -> None:
+        self.freq_axis = FrequencyAxis("left")
+        self.time_axis = TimeAxis("bottom")
+        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": self.time_axis})
+        self.setMenuEnabled(False)
+        self.plotItem.hideButtons()
+        vb = self.getViewBox()
+        vb.disableAutoRange()
+        vb.setMouseEnabled(x=False, y=False)
+        self.floor_db, self.ceiling_db = -120.0, 0.0
+        self.colormap_name = DEFAULT_COLORMAP
+        self._lut = lookup_table(self.colormap_name)
+        self.colorbar = pg.ColorBarItem(values=(self.floor_db, self.ceiling_db), colorMap=colormap(self.colormap_name),
+                                        interactive=False, width=14, label="Level (dBFS)")
+        self.plotItem.layout.addItem(self.colorbar, 2, 5)
+        self.plotItem.layout.setColumnFixedWidth(4, 5)
+        self.span_s = DEFAULT_SPAN_S
+        self.paused = False
+        self.history: FrameHistory | None = None
+        self.cfg: StftConfig | None = None
+        self.scale: FrequencyScale = LinearScale()
+        self.f_range_hz = (0.0, math.inf)
+        self.row_map: BinRowMap | None = None
+        self.tiles: list[_Tile] = []
+        self._max_tiles = 2
+        self._free: list[_Tile] = []
+        self.last_time_s: float | None = None
+        self._arrival_s = np.zeros(1, dtype=np.float64)
+        self.paint_latencies_s: list[float] = []
+        self._last_painted_seq = -1
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # --- configuration ------------------------------------------------------
+    def set_view(self, history: FrameHistory, scale: FrequencyScale, f_min_hz: float = 0.0,
+                 f_max_hz: float = math.inf) -> None:
+        """Show `history` on `scale` between two frequencies (Hz); redraws everything from the history.
+
+        Raises
+        ------
+        ValueError
+            If the frequency range is empty for this scale.
+        """
+        cfg = history.cfg
+        row_map = make_row_map(scale, cfg.delta_f_hz, cfg.n_freqs, f_min_hz, f_max_hz,
+                               max_rows=LINEAR_MAX_ROWS, n_rows=LOG_MEL_ROWS)
+        self.history, self.cfg, self.scale, self.row_map = history, cfg, scale, row_map
+        self.f_range_hz = (f_min_hz, f_max_hz)
+        self.freq_axis.set_scale(scale)
+        for tile in self.tiles + self._free:
+            self.removeItem(tile.item)
+        self.tiles, self._free = [], []
+        self._max_tiles = math.ceil(history.capacity / TILE_COLS) + 2
+        self._arrival_s = np.zeros(history.capacity, dtype=np.float64)
+        self.last_time_s = None
+        self.setYRange(row_map.u_lo, row_map.u_hi, padding=0.0)
+        if len(history):
+            db, times = history.ordered()
+            self._write(row_map.apply(db), times, history.first_seq, time.perf_counter())
+            self.refresh()
+
+    def set_levels(self, floor_db: float, ceiling_db: float) -> None:
+        """Colour range in dBFS: `floor_db` maps to the first LUT entry, `ceiling_db` to the last."""
+        if not floor_db < ceiling_db:
+            raise ValueError(f"dB floor must be below the ceiling, got {floor_db:g} and {ceiling_db:g}")
+        self.floor_db, self.ceiling_db = float(floor_db), float(ceiling_db)
+        self.colorbar.setLevels((self.floor_db, self.ceiling_db))
+        for tile in self.tiles:
+            tile.item.setLevels((self.floor_db, self.ceiling_db))
+
+    def set_colormap(self, name: str) -> None:
+        """Use the colour map `name` (see :data:`~specscope.app.gui.colormaps.COLORMAP_NAMES`)."""
+        cmap = colormap(name)
+        self.colormap_name = name
+        self._lut = lookup_table(name)
+        self.colorbar.setColorMap(cmap)
+        for tile in self.tiles:
+            tile.item.setLookupTable(self._lut)
+
+    def set_span(self, span_s: float) -> None:
+        """Visible time span in seconds (1 to 60)."""
+        if not 1.0 <= span_s <= 60.0:
+            raise ValueError(f"time span must be 1..60 s, got {span_s:g}")
+        self.span_s = float(span_s)
+        self._follow()
+
+    def set_paused(self, paused: bool) -> None:
+        """Freeze the display (new frames are not drawn); the time axis can then be dragged and zoomed."""
+        self.paused = bool(paused)
+        self.getViewBox().setMouseEnabled(x=self.paused, y=False)
+        if not self.paused:
+            self._follow()
+
+    # --- data ---------------------------------------------------------------
+    def append(self, db: np.ndarray, times_s: np.ndarray, first_seq: int) -> None:
+        """Add frames already appended to the history.
+
+        Parameters
+        ----------
+        db : numpy.ndarray
+            (m, n_freqs) dBFS.
+        times_s : numpy.ndarray
+            (m,) frame centre times in s.
+        first_seq : int
+            History sequence number of the first of them.
+        """
+        if self.row_map is None or db.shape[0] == 0:
+            return
+        self._write(self.row_map.apply(db.T), times_s, first_seq, time.perf_counter())
+
+    def _write(self, rows: np.ndarray, times_s: np.ndarray, first_seq: int, now_s: float) -> None:
+        assert self.cfg is not None and self.row_map is not None
+        hop_s = self.cfg.hop_s
+        for j in range(rows.shape[1]):
+            t = float(times_s[j])
+            seq = first_seq + j
+            tile = self.tiles[-1] if self.tiles else None
+            if tile is None or tile.n == TILE_COLS or abs(t - (tile.t0_s + tile.n * hop_s)) > 0.5 * hop_s:
+                tile = self._new_tile(t, seq)
+            tile.data[:, tile.n] = rows[:, j]
+            tile.n += 1
+            tile.dirty = True
+            tile.item.last_seq = seq
+            self._arrival_s[seq % self._arrival_s.shape[0]] = now_s
+        if rows.shape[1]:
+            self.last_time_s = float(times_s[rows.shape[1] - 1])
+
+    def _new_tile(self, t0_s: float, seq0: int) -> _Tile:
+        assert self.cfg is not None and self.row_map is not None
+        if len(self.tiles) >= self._max_tiles:
+            tile = self.tiles.pop(0)
+            tile.data.fill(EMPTY_DB)
+        elif self._free:
+            tile = self._free.pop()
+        else:
+            tile = _Tile(_TileImage(self), self.row_map.n_rows)
+            tile.item.setImage(tile.data, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
+            self.addItem(tile.item)
+        tile.n, tile.seq0, tile.t0_s = 0, seq0, t0_s
+        hop_s = self.cfg.hop_s
+        rm = self.row_map
+        tile.item.setRect(QRectF(t0_s - 0.5 * hop_s, rm.u_lo, TILE_COLS * hop_s, rm.u_hi - rm.u_lo))
+        self.tiles.append(tile)
+        return tile
+
+    def refresh(self) -> None:
+        """Push written columns to their images and, unless paused, scroll to the newest frame.
+
+        Call from the repaint timer; only tiles that received columns are re-rendered.
+        """
+        for tile in self.tiles:
+            if tile.dirty:
+                tile.item.updateImage(tile.data)
+                tile.dirty = False
+        if not self.paused:
+            self._follow()
+
+    def _follow(self) -> None:
+        if self.last_time_s is None or self.cfg is None:
+            return
+        right = self.last_time_s + 0.5 * self.cfg.hop_s
+        self.setXRange(right - self.span_s, right, padding=0.0)
+
+    def _on_tile_painted(self, seq: int) -> None:
+        if seq > self._last_painted_seq and self._arrival_s.shape[0] > 1:
+            self._last_painted_seq = seq
+            self.paint_latencies_s.append(time.perf_counter() - self._arrival_s[seq % self._arrival_s.shape[0]])
+            if len(self.paint_latencies_s) > 10000:
+                del self.paint_latencies_s[:5000]
+
+    # --- queries --------------------------------------------------------------
+    def image_items(self) -> list[pg.ImageItem]:
+        """The tiles' ImageItems, oldest first."""
+        return [tile.item for tile in self.tiles]
+
+    def displayed_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """All columns held by the tiles, oldest first.
+
+        Returns
+        -------
+        rows : numpy.ndarray
+            (n_rows, n) float32: the data the images draw.
+        times_s : numpy.ndarray
+            (n,) centre time of each column.
+        """
+        assert self.cfg is not None
+        if not self.tiles:
+            return np.empty((self.row_map.n_rows if self.row_map else 0, 0), np.float32), np.empty(0)
+        rows = np.concatenate([t.data[:, : t.n] for t in self.tiles], axis=1)
+        times = np.concatenate([t.t0_s + np.arange(t.n) * self.cfg.hop_s for t in self.tiles])
+        return rows, times
+
+    def visible_time_range_s(self) -> tuple[float, float]:
+        x0, x1 = self.getViewBox().viewRange()[0]
+        return float(x0), float(x1)
+
+    def visible_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """History frames whose centres lie in the visible time range: (db (n_freqs, n), times_s (n,))."""
+        if self.history is None or len(self.history) == 0:
+            n = self.cfg.n_freqs if self.cfg else 0
+            return np.empty((n, 0), np.float32), np.empty(0)
+        x0, x1 = self.visible_time_range_s()
+        first, times = self.history.ordered_times()
+        inside = np.flatnonzero((times >= x0) & (times <= x1))
+        if inside.size == 0:
+            return np.empty((self.cfg.n_freqs, 0), np.float32), np.empty(0)
+        return self.history.ordered(first + int(inside[0]), first + int(inside[-1]) + 1)
+
+    def readout_at(self, t_s: float, u: float) -> str:
+        """Cursor readout for view coordinates (time s, scale coordinate u)."""
+        if self.cfg is None or self.history is None:
+            return ""
+        f_hz = float(self.scale.inverse(u))
+        seq = self.history.seq_at_time(t_s)
+        if seq is None:
+            return cursor_readout(f_hz, self.cfg, None, time_s=t_s)
+        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq))
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        vb = self.getViewBox()
+        if not vb.sceneBoundingRect().contains(pos):
+            self.readout.emit("")
+            return
+        p = vb.mapSceneToView(pos)
+        self.readout.emit(self.readout_at(p.x(), p.y()))
