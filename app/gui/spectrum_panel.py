@@ -59,6 +59,7 @@ class SpectrumPanel(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.2)
         vb = self.getViewBox()
         vb.setMouseEnabled(x=False, y=False)
+        vb.disableAutoRange()
         self.hold_curve = pg.PlotDataItem(pen=pg.mkPen((255, 170, 0, 150), width=1))
         self.curve = pg.PlotDataItem(pen=pg.mkPen((90, 200, 255), width=1.5))
         self.marker = pg.ScatterPlotItem(size=9, symbol="o", pen=pg.mkPen("w"), brush=pg.mkBrush(255, 60, 60))

@@ -1,0 +1,519 @@
+"""The main window: live spectrogram and spectrum, controls, status, health,
+pause, export, faults and persisted settings.
+
+Thread: the Qt GUI thread.  The pipeline's worker thread only calls the
+bridge's signals (``on_frames``, ``on_error``); Qt queues them into the GUI
+thread, where frames are appended to the history and the image ring.  A
+``QTimer`` at about 60 Hz repaints: the newest frame wins for the spectrum,
+and only image tiles that received columns are re-rendered.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import QObject, QSettings, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from specscope.app.export import write_spectrogram
+from specscope.dsp.config import StftConfig
+from specscope.dsp.freq_scales import make_scale
+
+from .controls import Controls
+from .history import FrameHistory, history_capacity
+from .settings import FFT_SIZES, LiveSettings, load_settings, qsettings, save_settings
+from .spectrogram_view import SpectrogramView
+from .spectrum_panel import SpectrumPanel
+
+REPAINT_INTERVAL_MS = 16
+HEALTH_INTERVAL_S = 0.5
+DEMO_NOTICE = "No input device found: playing the bundled demo recording (resources/demo.wav) in a loop"
+
+
+def demo_path() -> Path:
+    """Path of the bundled demo recording."""
+    return Path(str(importlib.resources.files("specscope.resources") / "demo.wav"))
+
+
+class _Bridge(QObject):
+    """Carries the worker thread's callbacks into the GUI thread (queued signals)."""
+
+    frames = pyqtSignal(object)
+    error = pyqtSignal(str)
+
+
+class _FaultBanner(QFrame):
+    """A message across the top of the live view, with an optional reconnect button."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("faultBanner")
+        self.setStyleSheet("#faultBanner { background: #7a1f1f; border-radius: 4px; } QLabel { color: white; }")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.reconnect = QPushButton("Reconnect")
+        self.dismiss = QPushButton("Dismiss")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.reconnect)
+        lay.addWidget(self.dismiss)
+        self.dismiss.clicked.connect(self.hide)
+        self.hide()
+
+    def show_message(self, text: str, reconnect: bool) -> None:
+        self.text.setText(text)
+        self.reconnect.setVisible(reconnect)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """specscope's window.
+
+    Parameters
+    ----------
+    store : QSettings, optional
+        Where settings persist (default: the user's specscope settings).
+    autostart : bool
+        Open the input at once (the default input device, or the demo
+        recording when there is no input device).
+    source_path : str, optional
+        Play this audio file as the live input (looping) instead of a device.
+    """
+
+    def __init__(self, store: QSettings | None = None, autostart: bool = True, source_path: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("specscope")
+        self.store = store if store is not None else qsettings()
+        self.settings = load_settings(self.store)
+        self.source_path = source_path
+        self.source_notice = ""
+        self.pipeline = None
+        self.cfg: StftConfig | None = None
+        self.history: FrameHistory | None = None
+        self.file_view: QWidget | None = None
+        self.frames_received = 0
+        self.frames_while_paused = 0
+        self.frames_wrong_config = 0
+        self._latest = None
+        self._latest_dt_s = 0.0
+        self._repaints: list[float] = []
+        self._last_health_s = 0.0
+        self._lost_before = 0
+
+        self._bridge = _Bridge()
+        self._bridge.frames.connect(self._on_frames)
+        self._bridge.error.connect(self._on_pipeline_error)
+
+        # --- live tab: banner, spectrogram | spectrum, readout line
+        self.spectrogram = SpectrogramView()
+        self.spectrum = SpectrumPanel()
+        self.spectrum.setMinimumWidth(220)
+        self.banner = _FaultBanner()
+        self.banner.reconnect.clicked.connect(self.reconnect)
+        self.readout = QLabel(" ")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.spectrogram.readout.connect(self._show_readout)
+        self.spectrum.readout.connect(self._show_readout)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.spectrogram)
+        split.addWidget(self.spectrum)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        live = QWidget()
+        lay = QVBoxLayout(live)
+        lay.setContentsMargins(4, 4, 4, 0)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.readout)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(live, "Live")
+        self.setCentralWidget(self.tabs)
+
+        # --- controls dock
+        self.controls = Controls()
+        self.controls.set_settings(self.settings)
+        self.controls.changed.connect(self._on_control_changed)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        dock = QDockWidget("Settings", self)
+        dock.setObjectName("settingsDock")
+        dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+        # --- status bar: configuration, health
+        self.config_label = QLabel()
+        self.health_label = QLabel()
+        self.statusBar().addWidget(self.config_label, 1)
+        self.statusBar().addPermanentWidget(self.health_label)
+
+        self._build_actions(dock)
+        self._apply_display_settings()
+        self._restore_geometry()
+
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._on_tick)
+        self.timer.start(REPAINT_INTERVAL_MS)
+        if autostart:
+            self.start()
+
+    # --- actions --------------------------------------------------------------
+    def _build_actions(self, dock: QDockWidget) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolbar")
+
+        def action(text: str, shortcut, slot, checkable: bool = False) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.setCheckable(checkable)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            tb.addAction(a)
+            return a
+
+        self.pause_action = action("Pause (Space)", Qt.Key.Key_Space, self._on_pause_action, checkable=True)
+        self.open_action = action("Open file…", QKeySequence.StandardKey.Open, self._on_open_action)
+        self.export_action = action("Export…", "Ctrl+E", self._on_export_action)
+        self.fft_action = action("Next FFT size (F)", Qt.Key.Key_F, self.cycle_fft_size)
+        self.reset_action = action("Reset to defaults", None, self.reset_to_defaults)
+        tb.addAction(dock.toggleViewAction())
+
+    # --- pipeline -------------------------------------------------------------
+    def _make_source(self):
+        from specscope.app.file_source import FileSource
+
+        if self.source_path is not None:
+            self.source_notice = f"Input: {Path(self.source_path).name} (looping)"
+            return FileSource(self.source_path, realtime=True, loop=True)
+        from specscope.app.capture import CaptureSource
+        from specscope.app.devices import list_input_devices
+
+        if not self.settings.device and not list_input_devices():
+            self.source_notice = DEMO_NOTICE
+            return FileSource(str(demo_path()), realtime=True, loop=True)
+        self.source_notice = ""
+        device = self.settings.device or None
+        if device is not None and device.isdigit():
+            device = int(device)
+        return CaptureSource(device=device, fs_hz=self.settings.fs_hz or None, channels=None, latency="low")
+
+    def _open_pipeline(self, settings: LiveSettings):
+        """Open the source and start a pipeline with `settings`; raises on refusal."""
+        from specscope.app.pipeline import Pipeline
+
+        source = self._make_source()
+        fs_hz = getattr(source, "fs_hz", None) or settings.fs_hz or 48000.0
+        cfg = settings.stft_config(float(fs_hz))
+        channel = settings.channel if settings.channel == "mix" else int(settings.channel)
+        pipe = Pipeline(source, cfg, channel=channel, on_frames=self._bridge.frames.emit,
+                        on_error=self._bridge.error.emit)
+        pipe.start()
+        fs_now = getattr(pipe, "fs_hz", None)
+        if fs_now and float(fs_now) != cfg.fs_hz:
+            cfg = cfg.replace(fs_hz=float(fs_now))
+            pipe.set_config(cfg)
+        return pipe, cfg
+
+    def start(self) -> bool:
+        """Open the input with the current settings; on failure show why and return False."""
+        self.stop()
+        try:
+            self.pipeline, cfg = self._open_pipeline(self.settings)
+        except Exception as exc:  # any refusal from the device or the settings: report, never crash
+            self.pipeline = None
+            self.banner.show_message(f"Could not open the input: {_one_line(exc)}", reconnect=True)
+            return False
+        self.banner.hide()
+        self._set_cfg(cfg)
+        return True
+
+    def stop(self) -> None:
+        """Stop the pipeline (the history stays on screen)."""
+        if self.pipeline is not None:
+            try:
+                self.pipeline.stop()
+            except Exception as exc:  # stopping a lost device may fail; the window must not
+                self.statusBar().showMessage(f"Stopping the input: {_one_line(exc)}", 5000)
+            self.pipeline = None
+
+    def reconnect(self) -> None:
+        """Reopen the input after a fault; history and display settings stay."""
+        keep_history = self.history
+        if self.start() and keep_history is not None and self.cfg == keep_history.cfg:
+            pass
+        self.banner.setVisible(self.pipeline is None)
+
+    def _on_pipeline_error(self, message: str) -> None:
+        self.stop()
+        self.banner.show_message(f"Input lost: {message}. The history stays on screen.", reconnect=True)
+
+    def _set_cfg(self, cfg: StftConfig) -> None:
+        """Adopt a new STFT configuration: fresh history, axes, status line."""
+        if self.cfg is not None and cfg == self.cfg and self.history is not None:
+            return
+        self.cfg = cfg
+        self.history = FrameHistory(cfg, history_capacity(cfg))
+        self._latest = None
+        self._apply_view()
+        self.config_label.setText(cfg.describe() + (f"   ·   {self.source_notice}" if self.source_notice else ""))
+
+    # --- frames (GUI thread, queued from the worker) ---------------------------
+    def _on_frames(self, frames: list) -> None:
+        self.frames_received += len(frames)
+        if self.spectrogram.paused:
+            self.frames_while_paused += len(frames)
+            return
+        if self.history is None:
+            return
+        good = [f for f in frames if f.cfg == self.cfg]
+        self.frames_wrong_config += len(frames) - len(good)
+        if not good:
+            return
+        db = np.stack([f.db for f in good])
+        times = np.fromiter((f.t_s for f in good), dtype=np.float64, count=len(good))
+        seq0 = self.history.next_seq
+        self.history.append(db, times)
+        self.spectrogram.append(db, times, seq0)
+        self._latest = good[-1]
+        self._latest_dt_s += len(good) * self.cfg.hop_s
+
+    def _on_tick(self) -> None:
+        now = time.perf_counter()
+        if not self.spectrogram.paused:
+            self.spectrogram.refresh()
+            if self._latest is not None:
+                self.spectrum.show_frame(self._latest.db, self._latest.peak, self._latest_dt_s)
+                self._latest = None
+                self._latest_dt_s = 0.0
+        self._repaints.append(now)
+        if now - self._last_health_s >= HEALTH_INTERVAL_S:
+            self._last_health_s = now
+            self._update_health(now)
+
+    def repaint_rate_hz(self, now: float | None = None) -> float:
+        """Timer repaints per second over the last second."""
+        now = time.perf_counter() if now is None else now
+        self._repaints = [t for t in self._repaints if now - t <= 1.0]
+        return float(len(self._repaints))
+
+    def _update_health(self, now: float) -> None:
+        fps = self.repaint_rate_hz(now)
+        parts = [f"{fps:.0f} fps"]
+        lost = 0
+        if self.pipeline is not None:
+            try:
+                st = self.pipeline.stats()
+            except Exception:  # a dying pipeline must not take the window with it
+                st = None
+            if st is not None:
+                parts.append(f"DSP {st.dsp_ms_per_frame:.2f} ms/frame")
+                parts.append(f"latency {st.latency_ms_median:.0f} ms (p95 {st.latency_ms_p95:.0f})")
+                lost = int(st.overflows + st.overwritten + st.dropped)
+                parts.append(f"overflows {st.overflows}, dropped {st.dropped + st.overwritten}")
+        else:
+            parts.append("stopped")
+        self.health_label.setText(" · ".join(parts))
+        if lost > self._lost_before:
+            self.health_label.setStyleSheet("QLabel { background: #b00020; color: white; padding: 0 6px; }")
+            self.health_label.setToolTip("Audio was lost: the computer could not keep up.")
+        elif lost == self._lost_before:
+            self.health_label.setStyleSheet("QLabel { color: palette(mid); }")
+        self._lost_before = lost
+
+    # --- settings ---------------------------------------------------------------
+    def _on_control_changed(self, group: str) -> None:
+        new = self.controls.settings()
+        old = self.settings
+        try:
+            new.validated()
+            if group == "source":
+                self.settings = new
+                if not self.start():
+                    raise RuntimeError(self.banner.text.text())
+            elif group == "stft":
+                self.apply_stft(new)
+            else:
+                self.settings = new
+                self._apply_display_settings()
+        except Exception as exc:  # refused: keep (and restore) the previous settings
+            self.settings = old
+            self.controls.set_settings(old)
+            if group == "source":
+                self.start()
+            self._apply_display_settings()
+            self.banner.show_message(f"Setting refused, previous settings kept: {_one_line(exc)}", reconnect=False)
+            return
+        save_settings(self.store, self.settings)
+
+    def apply_stft(self, new: LiveSettings) -> None:
+        """Apply FFT size, window, hop and zero padding to the running pipeline (no device reopen).
+
+        Raises
+        ------
+        ValueError
+            If the settings are invalid; nothing is changed then.
+        """
+        fs_hz = self.cfg.fs_hz if self.cfg is not None else (new.fs_hz or 48000.0)
+        cfg = new.stft_config(fs_hz)
+        if self.pipeline is not None:
+            self.pipeline.set_config(cfg)
+        self.settings = new
+        self._set_cfg(cfg)
+
+    def _apply_display_settings(self) -> None:
+        s = self.settings
+        self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
+        self.spectrum.set_levels(s.floor_db, s.ceiling_db)
+        self.spectrogram.set_colormap(s.colormap)
+        self.spectrogram.set_span(s.span_s)
+        self.spectrum.set_decay(s.decay_db_per_s)
+        self._apply_view()
+
+    def _apply_view(self) -> None:
+        if self.history is None:
+            return
+        s = self.settings
+        f_max = s.f_max_hz if s.f_max_hz > 0 else math.inf
+        scale = make_scale(s.scale)
+        self.spectrogram.set_view(self.history, scale, s.f_min_hz, f_max)
+        self.spectrum.set_view(self.history.cfg, scale, s.f_min_hz, f_max, row_map=self.spectrogram.row_map)
+
+    def cycle_fft_size(self) -> None:
+        """Switch to the next FFT size (wrapping 65536 -> 256), keeping the overlap."""
+        n = self.settings.n_fft
+        nxt = FFT_SIZES[(FFT_SIZES.index(n) + 1) % len(FFT_SIZES)] if n in FFT_SIZES else 2048
+        s = self.controls.settings()
+        s.n_fft = nxt
+        self.controls.set_settings(s)
+        self._on_control_changed("stft")
+
+    def reset_to_defaults(self) -> None:
+        """Forget saved settings and use the defaults (the input is reopened)."""
+        self.store.remove("live")
+        self.controls.set_settings(LiveSettings())
+        self.settings = LiveSettings()
+        self.start()
+        self._apply_display_settings()
+        save_settings(self.store, self.settings)
+
+    # --- pause, export, files ---------------------------------------------------
+    def set_paused(self, paused: bool) -> None:
+        """Freeze the display (frames keep arriving and are counted, not drawn)."""
+        self.spectrogram.set_paused(paused)
+        self.pause_action.setChecked(paused)
+        self.pause_action.setText("Resume (Space)" if paused else "Pause (Space)")
+        if paused:
+            self.statusBar().showMessage("Paused: drag or zoom the time axis to look back; Space resumes", 0)
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_pause_action(self) -> None:
+        self.set_paused(not self.spectrogram.paused)
+
+    def export_to(self, path: str) -> Path:
+        """Export the visible spectrogram: ``.png`` image (axes and colour bar) or ``.npz``/``.csv`` data.
+
+        Raises
+        ------
+        ValueError
+            For another suffix or nothing to export.
+        """
+        out = Path(path)
+        if out.suffix.lower() == ".png":
+            if not self.spectrogram.grab().save(str(out), "PNG"):
+                raise ValueError(f"{out}: could not write the image")
+            return out
+        if self.cfg is None:
+            raise ValueError("nothing to export yet")
+        db, times = self.spectrogram.visible_data()
+        if times.shape[0] == 0:
+            raise ValueError("nothing to export: no frames in the visible time range")
+        return write_spectrogram(out, db, times, self.cfg)
+
+    def _on_export_action(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the visible spectrogram", "spectrogram.png",
+                                              "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)")
+        if not path:
+            return
+        try:
+            out = self.export_to(path)
+        except Exception as exc:  # report any write failure in the window
+            self.banner.show_message(f"Export failed: {_one_line(exc)}", reconnect=False)
+            return
+        self.statusBar().showMessage(f"Exported {out}", 5000)
+
+    def _on_open_action(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "",
+                                              "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> None:
+        """Show an audio file: in the whole-file view if available, else play it as the live input."""
+        if importlib.util.find_spec("specscope.app.gui.file_view") is not None:
+            try:
+                from specscope.app.gui.file_view import FileView
+
+                if self.file_view is None:
+                    self.file_view = FileView(self)
+                    self.tabs.addTab(self.file_view, "File")
+                opener = getattr(self.file_view, "open_file", None) or self.file_view.open
+                opener(path)
+                self.tabs.setCurrentWidget(self.file_view)
+                return
+            except Exception as exc:  # the file view reports its own errors; this catches a broken file
+                self.banner.show_message(f"Could not open {path}: {_one_line(exc)}", reconnect=False)
+                return
+        self.source_path = path
+        self.start()
+
+    # --- misc -------------------------------------------------------------------
+    def _show_readout(self, text: str) -> None:
+        self.readout.setText(text or " ")
+
+    def _restore_geometry(self) -> None:
+        geom = self.store.value("window/geometry")
+        state = self.store.value("window/state")
+        if geom is not None:
+            self.restoreGeometry(geom)
+        else:
+            self.resize(1400, 850)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        self.timer.stop()
+        self.stop()
+        save_settings(self.store, self.settings)
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.setValue("window/state", self.saveState())
+        self.store.sync()
+        super().closeEvent(event)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
