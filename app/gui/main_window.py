@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
                 if self.file_view is None:
                     self.file_view = FileView(self)
                     self.tabs.addTab(self.file_view, "File")
-                opener = getattr(self.file_view, "open_file", None) or self.file_view.open
+                opener = getattr(self.file_view, "load", None) or self.file_view.open_file
                 opener(path)
                 self.tabs.setCurrentWidget(self.file_view)
                 return
@@ -507,6 +507,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.timer.stop()
         self.stop()
+        shutdown = getattr(self.file_view, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
         save_settings(self.store, self.settings)
         self.store.setValue("window/geometry", self.saveGeometry())
         self.store.setValue("window/state", self.saveState())

@@ -1,0 +1,137 @@
+"""The scrolling spectrogram's placement, scales, readouts and ring, on real STFT frames (offscreen Qt)."""
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF
+
+from specscope.app.gui.history import FrameHistory, history_capacity
+from specscope.app.gui.spectrogram_view import TILE_COLS, SpectrogramView
+from specscope.dsp.config import StftConfig
+from specscope.dsp.freq_scales import make_scale
+from specscope.dsp.stft import stft_db
+
+
+def _tone_frames(cfg: StftConfig, f_hz: float, seconds: float, amp: float = 0.5):
+    t = np.arange(int(seconds * cfg.fs_hz)) / cfg.fs_hz
+    x = (amp * np.sin(2 * np.pi * f_hz * t)).astype(np.float32)
+    db = stft_db(x, cfg)
+    return db, cfg.frame_times_s(db.shape[1])
+
+
+def _feed(view: SpectrogramView, history: FrameHistory, db: np.ndarray, times: np.ndarray, block: int = 7):
+    for i in range(0, db.shape[1], block):
+        rows, tt = db[:, i: i + block].T, times[i: i + block]
+        seq0 = history.next_seq
+        history.append(rows, tt)
+        view.append(rows, tt, seq0)
+    view.refresh()
+
+
+def _make_view(qtbot, cfg, scale="linear", f_min=0.0, f_max=np.inf):
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    view.resize(800, 500)
+    history = FrameHistory(cfg, history_capacity(cfg, seconds=5.0))
+    view.set_view(history, make_scale(scale), f_min, f_max)
+    return view, history
+
+
+@pytest.mark.parametrize(
+    ("fs_hz", "n_fft", "zero_pad"),
+    [(48000.0, 2048, 1), (44100.0, 1024, 2), (8000.0, 256, 8), (96000.0, 4096, 1), (22050.0, 512, 4)],
+)
+def test_bin_row_centre_is_at_k_fs_over_n_zero_pad(qtbot, fs_hz, n_fft, zero_pad):
+    cfg = StftConfig(fs_hz, n_fft, n_fft // 4, "hann", zero_pad)
+    view, history = _make_view(qtbot, cfg)
+    db, times = _tone_frames(cfg, 1000.0, 0.5)
+    _feed(view, history, db, times)
+    item = view.image_items()[0]
+    assert item.image.shape[0] == cfg.n_freqs  # one row per bin
+    for k in (0, 1, 7, cfg.n_freqs // 3, cfg.n_freqs - 1):
+        # Centre of pixel row k (item coordinates y = k + 1/2) mapped through the ImageItem's own transform.
+        p = item.mapToParent(QPointF(0.5, k + 0.5))
+        assert p.y() == pytest.approx(k * fs_hz / (n_fft * zero_pad), abs=1e-9 * fs_hz)
+    # Column j of the first tile is centred at frame j's time.
+    for j in (0, 5):
+        assert item.mapToParent(QPointF(j + 0.5, 0.0)).x() == pytest.approx(times[j], abs=1e-9)
+
+
+def test_tone_lands_in_row_of_its_bin(qtbot):
+    cfg = StftConfig(48000.0, 2048, 256)
+    view, history = _make_view(qtbot, cfg)
+    db, times = _tone_frames(cfg, 1000.0, 1.0)
+    _feed(view, history, db, times)
+    rows, shown_times = view.displayed_rows()
+    np.testing.assert_allclose(shown_times, times, atol=1e-9)
+    assert (rows.argmax(axis=0) == round(1000.0 / cfg.delta_f_hz)).all()
+
+
+@pytest.mark.parametrize("scale", ["log", "mel"])
+def test_single_bin_tone_visible_on_log_and_mel(qtbot, scale):
+    # A tone exactly on bin 700 (16406.25 Hz) with a rectangular window: energy in one bin only.
+    cfg = StftConfig(48000.0, 2048, 512, "boxcar")
+    k = 700
+    view, history = _make_view(qtbot, cfg, scale=scale)
+    db, times = _tone_frames(cfg, k * cfg.delta_f_hz, 0.3)
+    assert (db[k] > -7).all() and (np.delete(db, k, axis=0) < -100).all()
+    _feed(view, history, db, times)
+    rows, _ = view.displayed_rows()
+    rm = view.row_map
+    hit = np.flatnonzero((rm.first_bin <= k) & (k <= rm.last_bin))
+    assert hit.size >= 1
+    np.testing.assert_allclose(rows[hit].max(axis=0), db[k], atol=1e-6)
+    # The lit row sits at the tone's height on the scale's axis.
+    u = rm.row_centres_u[hit[0]]
+    f_row_lo, f_row_hi = rm.scale.inverse(u - 0.5 * (rm.u_hi - rm.u_lo) / rm.n_rows), rm.scale.inverse(
+        u + 0.5 * (rm.u_hi - rm.u_lo) / rm.n_rows)
+    assert f_row_lo - cfg.delta_f_hz / 2 <= k * cfg.delta_f_hz <= f_row_hi + cfg.delta_f_hz / 2
+
+
+def test_cursor_readout(qtbot):
+    cfg = StftConfig(48000.0, 2048, 256)
+    view, history = _make_view(qtbot, cfg)
+    db, times = _tone_frames(cfg, 1000.0, 0.5)
+    _feed(view, history, db, times)
+    i = 20
+    text = view.readout_at(times[i] + 0.3 * cfg.hop_s, 1003.0)
+    # 1003 Hz / 23.4375 Hz = 42.8 -> bin 43, centred at 1007.8125 Hz.
+    assert text == f"t {times[i]:.3f} s | 1003.0 Hz | bin 43 (1007.8 Hz) | {db[43, i]:.1f} dBFS"
+    log_view, log_history = _make_view(qtbot, cfg, scale="log")
+    _feed(log_view, log_history, db, times)
+    text = log_view.readout_at(times[i], np.log10(100.0))
+    assert f"100.0 Hz | bin 4 (93.8 Hz) | {db[4, i]:.1f} dBFS" in text
+
+
+def test_ring_reuses_tiles_and_keeps_time_order(qtbot):
+    cfg = StftConfig(8000.0, 256, 128)
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    history = FrameHistory(cfg, 3 * TILE_COLS)
+    view.set_view(history, make_scale("linear"))
+    db, times = _tone_frames(cfg, 1000.0, 8 * TILE_COLS * cfg.hop_s)
+    _feed(view, history, db, times, block=13)
+    assert len(view.tiles) <= view._max_tiles
+    items_before = {id(i) for i in view.image_items()}
+    _feed(view, history, db[:, :40], times[-1] + (1 + np.arange(40)) * cfg.hop_s, block=13)
+    assert {id(i) for i in view.image_items()} == items_before  # no new ImageItems: tiles were recycled
+    _, shown = view.displayed_rows()
+    assert (np.diff(shown) > 0).all()
+    lo, hi = view.visible_time_range_s()
+    assert hi == pytest.approx(times[-1] + 40.5 * cfg.hop_s)
+    assert hi - lo == pytest.approx(view.span_s)
+
+
+def test_levels_and_colormap_reach_every_tile(qtbot):
+    cfg = StftConfig(8000.0, 256, 64)
+    view, history = _make_view(qtbot, cfg)
+    db, times = _tone_frames(cfg, 500.0, 3 * TILE_COLS * cfg.hop_s)
+    _feed(view, history, db, times)
+    view.set_levels(-90.0, -10.0)
+    view.set_colormap("grey")
+    for item in view.image_items():
+        assert tuple(item.levels) == (-90.0, -10.0)
+        assert item.lut.shape == (256, 4) and item.lut[255, 0] >= 254
+    with pytest.raises(ValueError, match="floor must be below"):
+        view.set_levels(0.0, -10.0)
+    with pytest.raises(ValueError, match="time span"):
+        view.set_span(120.0)
