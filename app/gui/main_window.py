@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         self._repaints: list[float] = []
         self._last_health_s = 0.0
         self._lost_before = 0
+        self._rebase_time = False
+        self._time_offset_s = 0.0
 
         self._bridge = _Bridge()
         self._bridge.frames.connect(self._on_frames)
@@ -167,6 +169,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.config_label, 1)
         self.statusBar().addPermanentWidget(self.health_label)
 
+        self.refresh_devices()
         self._build_actions(dock)
         self._apply_display_settings()
         self._restore_geometry()
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
             return False
         self.banner.hide()
         self._set_cfg(cfg)
+        self._rebase_time = True
         return True
 
     def stop(self) -> None:
@@ -259,12 +263,29 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Stopping the input: {_one_line(exc)}", 5000)
             self.pipeline = None
 
+    def refresh_devices(self) -> None:
+        """Fill the device list from PortAudio (by name, which survives restarts)."""
+        try:
+            from specscope.app.devices import list_input_devices
+
+            devices = list_input_devices()
+        except Exception as exc:  # no PortAudio at all: the list stays empty, the banner says why
+            self.statusBar().showMessage(f"Cannot list input devices: {_one_line(exc)}", 5000)
+            devices = []
+        self.controls.set_devices([(f"{d.name} ({d.hostapi})", d.name) for d in devices])
+        self.controls.set_settings(self.settings)
+
     def reconnect(self) -> None:
-        """Reopen the input after a fault; history and display settings stay."""
-        keep_history = self.history
-        if self.start() and keep_history is not None and self.cfg == keep_history.cfg:
-            pass
-        self.banner.setVisible(self.pipeline is None)
+        """Reopen the input after a fault (devices are enumerated again); the history stays on screen."""
+        self.stop()
+        try:
+            from specscope.app.devices import rescan_devices
+
+            rescan_devices()
+        except Exception as exc:  # rescanning is best effort; opening reports the real problem
+            self.statusBar().showMessage(f"Device rescan failed: {_one_line(exc)}", 5000)
+        self.refresh_devices()
+        self.start()
 
     def _on_pipeline_error(self, message: str) -> None:
         self.stop()
@@ -292,8 +313,13 @@ class MainWindow(QMainWindow):
         self.frames_wrong_config += len(frames) - len(good)
         if not good:
             return
+        if self._rebase_time:
+            # A reopened input restarts its clock: continue after the history that stayed on screen.
+            self._rebase_time = False
+            last = self.spectrogram.last_time_s if len(self.history) else None
+            self._time_offset_s = 0.0 if last is None else last + self.cfg.hop_s - good[0].t_s
         db = np.stack([f.db for f in good])
-        times = np.fromiter((f.t_s for f in good), dtype=np.float64, count=len(good))
+        times = np.fromiter((f.t_s for f in good), dtype=np.float64, count=len(good)) + self._time_offset_s
         seq0 = self.history.next_seq
         self.history.append(db, times)
         self.spectrogram.append(db, times, seq0)
