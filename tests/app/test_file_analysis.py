@@ -1,0 +1,193 @@
+"""The file view's analysis engine against the batch STFT and hand-computed frame spans."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from specscope.app.file_analysis import (
+    BackgroundJob,
+    FileAnalysis,
+    Tile,
+    frame_span,
+    one_line_error,
+)
+from specscope.dsp.config import StftConfig
+from specscope.dsp.overview import FLOOR_DB
+from specscope.dsp.stft import stft_db
+
+FS_HZ = 8000
+
+
+def _write(path, x, fs_hz=FS_HZ):
+    sf.write(str(path), x.astype(np.float32), fs_hz, subtype="FLOAT")
+    return str(path)
+
+
+def _analysis(path, cfg, channel="mix"):
+    from specscope.app.audio_file import open_audio
+
+    with open_audio(path) as reader:
+        info = reader.info
+    return FileAnalysis(path, cfg, channel, info)
+
+
+@pytest.fixture
+def signal():
+    rng = np.random.default_rng(3)
+    n = 5 * FS_HZ
+    t = np.arange(n) / FS_HZ
+    x = 0.001 * rng.standard_normal(n)
+    on = (t >= 1.0) & (t < 2.0)
+    x[on] += 0.5 * np.sin(2 * np.pi * 1000.0 * t[on])
+    x[int(3.5 * FS_HZ)] += 0.9  # a one-sample click: flat spectrum
+    return x.astype(np.float32)
+
+
+def test_frame_span_hand_computed():
+    cfg = StftConfig(fs_hz=1000.0, n_fft=100, hop=10)
+    # frame i centre = (10 i + 50) / 1000 s: 0.05, 0.06, ...
+    assert frame_span(cfg, 1000, 0.05, 0.08) == (0, 4)
+    assert frame_span(cfg, 1000, 0.051, 0.08) == (1, 3)
+    assert frame_span(cfg, 1000, 0.0, 0.0) == (0, 1)  # nothing centred inside: the nearest frame
+    assert frame_span(cfg, 5, 0.0, 100.0) == (0, 5)  # clipped to the file
+
+
+def test_overview_equals_max_of_batch_stft_frames(tmp_path, signal):
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=64)
+    a = _analysis(path, cfg)
+    assert a.n_frames == cfg.n_frames(signal.shape[0])
+    tile = a.empty_overview()
+    a.preview(tile, lambda: False)
+    a.overview(tile, lambda: False)
+    assert tile.complete
+    ref = stft_db(signal, cfg)
+    fpc = tile.fpc
+    expected = np.stack([ref[:, c * fpc : (c + 1) * fpc].max(axis=1) for c in range(tile.n_cols)], axis=1)
+    np.testing.assert_allclose(tile.db, expected, atol=2e-3)
+
+
+def test_overview_is_max_pooled_and_keeps_a_click(tmp_path, signal, monkeypatch):
+    import specscope.app.file_analysis as fa
+
+    monkeypatch.setattr(fa, "OVERVIEW_MAX_COLUMNS", 20)  # 1 + (40000 - 256) // 64 = 622 frames -> ceil(622/20) = 32
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=64)
+    a = _analysis(path, cfg)
+    tile = a.overview(a.empty_overview(), lambda: False)
+    assert tile.fpc == 32 and tile.n_cols == 20
+    click_col = tile.column_at(3.5)
+    hi = tile.db[cfg.n_freqs // 2 :]  # 2-4 kHz: only the click is there
+    band = np.median(hi, axis=0)  # one frame of 622 carries the click; pooling must keep it
+    others = [c for c in range(20) if c != click_col]
+    assert band[click_col] > band[others].max() + 10  # a mean over the column would fall short
+    k = round(1000.0 / cfg.delta_f_hz)
+    tone_cols = [c for c in range(20) if tile.db[k, c] > -10]
+    times = tile.column_times_s()[tone_cols]
+    assert times.min() > 1.0 - tile.col_s and times.max() < 2.0 + tile.col_s
+
+
+def test_preview_samples_one_frame_per_column(tmp_path, signal):
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=64)
+    a = _analysis(path, cfg)
+    tile = a.empty_overview()
+    a.preview(tile, lambda: False)
+    ref = stft_db(signal, cfg)
+    assert tile.n_cols_done == 0
+    for c in (0, tile.n_cols // 2, tile.n_cols - 1):
+        stride = max(1, -(-tile.n_cols // 1024))
+        group = c - c % stride
+        fi = min(group * tile.fpc + (stride * tile.fpc) // 2, a.n_frames - 1)
+        np.testing.assert_allclose(tile.db[:, c], ref[:, fi], atol=2e-3)
+
+
+def test_range_tile_full_resolution_equals_batch_stft(tmp_path, signal):
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=512, hop=100, window="blackman", zero_pad=2)
+    a = _analysis(path, cfg)
+    tile = a.range_tile(40, 50, 1000, lambda: False)
+    assert (tile.first_frame, tile.fpc, tile.n_cols) == (40, 1, 50)
+    np.testing.assert_allclose(tile.db, stft_db(signal, cfg)[:, 40:90], atol=2e-3)
+    # Placement: column 0 spans frame 40's centre -/+ hop/2.
+    t40 = (40 * 100 + 256) / FS_HZ
+    assert tile.t0_s == pytest.approx(t40 - 50 / FS_HZ)
+    assert tile.column_times_s()[0] == pytest.approx(t40)
+
+
+def test_range_tile_pooled_when_more_frames_than_columns(tmp_path, signal):
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=64)
+    a = _analysis(path, cfg)
+    tile = a.range_tile(100, 300, 40, lambda: False)
+    assert tile.fpc == 8 and tile.n_cols == 38
+    ref = stft_db(signal, cfg)[:, 100:400]
+    expected = np.stack([ref[:, c * 8 : (c + 1) * 8].max(axis=1) for c in range(38)], axis=1)
+    np.testing.assert_allclose(tile.db, expected, atol=2e-3)
+
+
+def test_selection_spectrum_mean_power_and_peak(tmp_path):
+    pytest.importorskip("specscope.dsp.peaks")
+    fs = 48000
+    f0 = 1234.567
+    n = 2 * fs
+    x = (0.25 * np.sin(2 * np.pi * f0 * np.arange(n) / fs)).astype(np.float32)
+    path = _write(tmp_path / "tone.wav", x, fs)
+    cfg = StftConfig(fs_hz=fs, n_fft=2048, hop=512)
+    a = _analysis(path, cfg)
+    res = a.selection_spectrum(0.5, 1.5, None, None, lambda: False)
+    first, count = a.frame_span(0.5, 1.5)
+    assert (res.first_frame, res.n_frames) == (first, count)
+    ref = stft_db(x, cfg)[:, first : first + count]
+    mean_db = 10 * np.log10(np.mean(10 ** (ref.astype(np.float64) / 10), axis=1))
+    strong = mean_db > mean_db.max() - 100  # float32 keeps 0.01 dB only within 100 dB of the peak
+    np.testing.assert_allclose(res.db[strong], mean_db[strong], atol=0.01)
+    assert abs(res.peak.freq_hz - f0) < 0.002 * cfg.delta_f_hz
+    # A band that excludes the tone finds no peak there.
+    res2 = a.selection_spectrum(0.5, 1.5, 3000.0, 6000.0, lambda: False)
+    assert res2.peak is None or 3000.0 <= res2.peak.freq_hz <= 6000.0
+
+
+def test_cancel_stops_the_overview_promptly(tmp_path):
+    fs = 8000
+    x = (0.1 * np.random.default_rng(0).standard_normal(20 * 60 * fs)).astype(np.float32)
+    path = _write(tmp_path / "long.wav", x, fs)
+    cfg = StftConfig(fs_hz=fs, n_fft=256, hop=16)  # 600k frames: several seconds of work
+    a = _analysis(path, cfg)
+    tile = a.empty_overview()
+    started = []
+
+    def run(cancelled):
+        a.overview(tile, cancelled, progress=lambda done, total: started.append(done))
+
+    job = BackgroundJob(run).start()
+    for _ in range(1000):
+        if started:
+            break
+        job.join(0.01)
+    assert started, "the overview never reported progress"
+    job.cancel()
+    assert job.join(2.0), "the job was still running 2 s after cancel"
+    assert tile.n_cols_done < tile.n_cols
+
+
+def test_job_errors_become_one_line():
+    got = []
+
+    def run(cancelled):
+        raise ValueError("bad\nthing   here")
+
+    job = BackgroundJob(run, on_error=got.append).start()
+    assert job.join(5.0)
+    assert got == ["bad thing here"]
+    assert one_line_error(RuntimeError()) == "RuntimeError"
+
+
+def test_tile_geometry():
+    cfg = StftConfig(fs_hz=1000.0, n_fft=100, hop=10)
+    tile = Tile(np.full((cfg.n_freqs, 4), FLOOR_DB, np.float32), cfg, first_frame=6, fpc=3, n_frames=12)
+    # column 0 starts half a hop before frame 6's centre (0.11 s): 0.105 s; columns are 0.03 s wide.
+    assert tile.t0_s == pytest.approx(0.105)
+    assert tile.col_s == pytest.approx(0.03)
+    assert tile.time_extent_s == pytest.approx((0.105, 0.225))
+    assert tile.column_at(0.106) == 0 and tile.column_at(0.224) == 3 and tile.column_at(0.3) is None
