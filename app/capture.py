@@ -1,0 +1,247 @@
+"""Live input: a PortAudio input stream whose callback copies blocks into the ring buffer.
+
+Threads: the constructor, :meth:`CaptureSource.start` and :meth:`CaptureSource.stop`
+run in the caller's thread; :meth:`CaptureSource._callback` runs in PortAudio's
+audio thread and does nothing but copy the block into the preallocated
+:class:`~specscope.dsp.ring_buffer.RingBuffer`, note the block's ADC time and
+count status flags: it never allocates arrays, logs, computes or blocks.  The
+DSP worker reads the counters and the timing anchors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from specscope.dsp.ring_buffer import RingBuffer
+
+from .devices import DeviceError, InputDevice, quiet_stderr, resolve_input_device
+
+N_ANCHORS = 64
+"""Timing anchors kept: the reader uses the newest; the writer would have to lap 64 blocks to tear it."""
+
+LATENCY_CHOICES = ("low", "high")
+
+
+def parse_latency(latency: str | float) -> str | float:
+    """``'low'``, ``'high'`` or a positive number of seconds (also as a string)."""
+    if isinstance(latency, str):
+        if latency in LATENCY_CHOICES:
+            return latency
+        try:
+            latency = float(latency)
+        except ValueError:
+            raise DeviceError(f"latency must be 'low', 'high' or seconds, got {latency!r}") from None
+    if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not (0 < latency <= 10):
+        raise DeviceError(f"latency must be 'low', 'high' or seconds in (0, 10], got {latency!r}")
+    return float(latency)
+
+
+class TimingAnchors:
+    """(sample index, time) pairs written by one producer, read by one consumer, without locks.
+
+    The producer writes slot ``k = count % N_ANCHORS`` and then increments
+    ``count``; the consumer reads slot ``(count - 1) % N_ANCHORS``.  The time of
+    sample n is ``t + (n - index) / fs_hz`` from the newest anchor.
+    """
+
+    def __init__(self, fs_hz: float) -> None:
+        self.fs_hz = fs_hz
+        self.slots = np.zeros((N_ANCHORS, 2), dtype=np.float64)
+        self.count = 0
+
+    def put(self, index: int, time_s: float) -> None:
+        """Producer: sample `index` was captured at `time_s`."""
+        k = self.count % N_ANCHORS
+        self.slots[k, 0] = index
+        self.slots[k, 1] = time_s
+        self.count += 1
+
+    def time_of(self, index: int) -> float | None:
+        """Consumer: capture time of sample `index` (seconds on the source's clock), None before the first anchor."""
+        count = self.count
+        if count == 0:
+            return None
+        k = (count - 1) % N_ANCHORS
+        anchor_index, anchor_s = self.slots[k]
+        return float(anchor_s + (index - anchor_index) / self.fs_hz)
+
+
+class CaptureSource:
+    """A sound card input as a pipeline source.
+
+    Parameters
+    ----------
+    device : int, str or None
+        Device index or name (see :func:`~specscope.app.devices.resolve_input_device`);
+        None for the default input.
+    fs_hz : float, optional
+        Sample rate in Hz; default: the device's default rate.
+    channels : int, optional
+        Channels to record; default: 1, or 2 if the device refuses mono.
+    latency : str or float
+        PortAudio's suggested latency: ``'low'``, ``'high'`` or seconds.
+
+    Raises
+    ------
+    DeviceError
+        One line naming the device and what it refused (unknown device, sample
+        rate or channel count it cannot record).
+
+    Attributes
+    ----------
+    n_overflows : int
+        Callbacks that PortAudio flagged with an input overflow (samples lost
+        before they reached us).
+    n_status_flags : int
+        Callbacks with any status flag.
+    error : str or None
+        Why the stream stopped by itself (device lost), else None.
+    """
+
+    live = True
+    stall_timeout_s = 1.5
+    """A running stream silent for this long (after its first block) is reported as lost."""
+    start_timeout_s = 5.0
+    """Allowed wait for the first block (some sound servers start slowly)."""
+
+    def __init__(
+        self,
+        device: int | str | None = None,
+        fs_hz: float | None = None,
+        channels: int | None = None,
+        latency: str | float = "low",
+    ) -> None:
+        import sounddevice as sd
+
+        self._sd = sd
+        self.device: InputDevice = resolve_input_device(device)
+        self.latency = parse_latency(latency)
+        if fs_hz is None:
+            fs_hz = self.device.default_fs_hz
+        if isinstance(fs_hz, bool) or not isinstance(fs_hz, (int, float)) or not (math.isfinite(fs_hz) and fs_hz > 0):
+            raise DeviceError(f"sample rate must be a positive number of Hz, got {fs_hz!r}")
+        self._fs_hz = float(fs_hz)
+        if channels is None:
+            stereo = min(2, self.device.max_input_channels)
+            channels = 1 if self._supported(1) is None or self._supported(stereo) is not None else stereo
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise DeviceError(f"channels must be a positive integer, got {channels!r}")
+        self._channels = channels
+        reason = self._supported(channels)
+        if reason is not None:
+            raise DeviceError(
+                f"device {self.device.label()} cannot record {channels} channel(s) at {self._fs_hz:g} Hz: {reason} (it "
+                f"offers up to {self.device.max_input_channels} channel(s), default {self.device.default_fs_hz:g} Hz)"
+            )
+        self.name = self.device.name
+        self._stream = None
+        self._ring: RingBuffer | None = None
+        self.anchors = TimingAnchors(self._fs_hz)
+        self.n_overflows = 0
+        self.n_status_flags = 0
+        self.error: str | None = None
+        self._stopping = False
+        self._finished = False
+
+    def _supported(self, channels: int) -> str | None:
+        """None if the device accepts the settings, else PortAudio's reason."""
+        sd = self._sd
+        try:
+            with quiet_stderr():
+                sd.check_input_settings(
+                    device=self.device.index, samplerate=self._fs_hz, channels=channels, dtype="float32"
+                )
+        except (sd.PortAudioError, ValueError) as err:
+            return str(err.args[0] if err.args else err).split(" [PaErrorCode")[0]
+        return None
+
+    # --- Source protocol --------------------------------------------------------
+    @property
+    def fs_hz(self) -> float:
+        """Sample rate in Hz."""
+        return self._fs_hz
+
+    @property
+    def channels(self) -> int:
+        """Channels per sample frame."""
+        return self._channels
+
+    @property
+    def finished(self) -> bool:
+        """True once the stream has stopped (by :meth:`stop` or by itself)."""
+        return self._finished
+
+    def start(self, ring: RingBuffer) -> None:
+        """Open the stream and start writing into `ring` (which must have :attr:`channels` channels)."""
+        if ring.n_channels != self._channels:
+            raise ValueError(f"ring has {ring.n_channels} channels, the source records {self._channels}")
+        sd = self._sd
+        self._ring = ring
+        try:
+            with quiet_stderr():
+                self._stream = sd.InputStream(
+                    device=self.device.index,
+                    samplerate=self._fs_hz,
+                    channels=self._channels,
+                    dtype="float32",
+                    latency=self.latency,
+                    callback=self._callback,
+                    finished_callback=self._on_finished,
+                )
+                self._stream.start()
+        except sd.PortAudioError as err:
+            self._stream = None
+            raise DeviceError(f"cannot open device {self.device.label()}: {err}") from None
+
+    def stop(self) -> None:
+        """Stop and close the stream; idempotent."""
+        self._stopping = True
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close(ignore_errors=True)
+            except self._sd.PortAudioError:
+                pass
+        self._finished = True
+
+    def clock_s(self) -> float | None:
+        """Now, on the stream's clock (the clock of the ADC times); None when closed."""
+        stream = self._stream
+        if stream is None:
+            return None
+        try:
+            return float(stream.time)
+        except self._sd.PortAudioError:
+            return None
+
+    def adc_time_s(self, index: int) -> float | None:
+        """ADC time (stream clock, s) of sample `index` counted since :meth:`start`."""
+        return self.anchors.time_of(index)
+
+    def sample_time_s(self, index: float) -> float:
+        """Seconds since the stream started at sample `index`."""
+        return index / self._fs_hz
+
+    @property
+    def actual_latency_s(self) -> float | None:
+        """Input latency PortAudio reports for the open stream, in seconds."""
+        stream = self._stream
+        return None if stream is None else float(stream.latency)
+
+    # --- PortAudio thread ---------------------------------------------------------
+    def _callback(self, indata, frames, time_info, status) -> None:
+        ring = self._ring
+        adc_s = time_info.inputBufferAdcTime or (time_info.currentTime - frames / self._fs_hz)
+        self.anchors.put(ring.n_written, adc_s)
+        ring.write(indata)
+        if status:
+            self.n_status_flags += 1
+            if status.input_overflow:
+                self.n_overflows += 1
+
+    def _on_finished(self) -> None:
+        if not self._stopping:
+            self.error = f"input device {self.device.label()} stopped delivering audio (disconnected?)"
+        self._finished = True

@@ -1,0 +1,280 @@
+"""The ``devices`` and ``listen`` subcommands: live input without a window.
+
+Thread: the main thread prints; the pipeline's worker thread (see
+:mod:`specscope.app.pipeline`) hands frames over through a queue.
+
+``specscope listen`` prints one line per second of audio: the newest frame's
+interpolated peak (Hz, dBFS) and RMS (dBFS), the cumulative frame, overflow
+and dropped-frame counters and the median latency of that second's frames.
+With ``--json`` each line is a JSON object with the keys ``t_s``, ``peak_hz``,
+``peak_dbfs``, ``rms_dbfs``, ``frames``, ``overflows``, ``dropped`` and
+``latency_ms``; the run ends with an object holding ``"summary": true`` and
+the totals.  A lost device ends the run within two seconds with a message on
+standard error, the summary and exit status 1; Ctrl-C ends it with the
+summary and status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import queue
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_SOURCE_FAILED = 1
+REPORT_EVERY_S = 1.0
+
+
+def register(subparsers) -> None:
+    """Add ``devices`` and ``listen`` to an argparse subparsers object (``func(args) -> exit status``)."""
+    p_dev = subparsers.add_parser("devices", help="list audio input devices (the default one marked with *)")
+    p_dev.add_argument("--json", action="store_true", help="a JSON list of objects")
+    p_dev.set_defaults(func=cmd_devices)
+
+    p = subparsers.add_parser(
+        "listen",
+        help="run the live pipeline headless: peak, level and health once a second (a terminal tuner)",
+    )
+    p.add_argument("--device", default=None, help="input device index or name (default: the default input)")
+    p.add_argument("--samplerate", type=float, default=None, help="sample rate in Hz (default: the device's)")
+    p.add_argument("--channels", type=int, default=None, help="channels to record (default: enough for --channel)")
+    p.add_argument("--channel", default="mix", help="'mix' (mean of channels, default) or a 0-based channel index")
+    p.add_argument("--latency", default="low", help="PortAudio input latency: low, high or seconds (default low)")
+    p.add_argument("--n-fft", type=int, default=2048, help="frame length in samples, even, 16..131072 (default 2048)")
+    p.add_argument("--hop", type=int, default=None, help="frame advance in samples (default n_fft/4)")
+    p.add_argument("--window", default="hann", help="window, e.g. hann, blackmanharris, kaiser:8.6 (default hann)")
+    p.add_argument("--zero-pad", type=int, default=1, help="FFT length factor 1, 2, 4 or 8 (default 1)")
+    p.add_argument(
+        "--seconds", type=float, default=None, help="stop after this many seconds of audio (default: at Ctrl-C)",
+    )
+    p.add_argument("--file", default=None, help="play an audio file at real-time pace instead of a device")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_listen)
+
+
+def _bad(message: str) -> int:
+    print(f"specscope: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    """Print the input devices; exit status 0 (an empty list is not an error here)."""
+    from .devices import DeviceError, list_input_devices
+
+    try:
+        devices = list_input_devices()
+    except (DeviceError, OSError) as err:
+        return _bad(f"cannot list devices: {err}")
+    if args.json:
+        print(json.dumps([d.as_json() for d in devices]))
+        return 0
+    if not devices:
+        print("no input devices found")
+        return 0
+    print(f"  {'index':>5}  {'name':<32} {'host API':<12} {'in ch':>5} {'default Hz':>10}")
+    for d in devices:
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.index:>5}  {d.name:<32} {d.hostapi:<12} {d.max_input_channels:>5} {d.default_fs_hz:>10g}")
+    return 0
+
+
+def _parse_channel(text: str) -> str | int:
+    if text == "mix":
+        return "mix"
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"--channel must be 'mix' or a 0-based channel index, got {text!r}")
+    return value
+
+
+def _open_source(args: argparse.Namespace, channel: str | int):
+    from .capture import CaptureSource
+    from .file_source import FileSource
+
+    if args.file is not None:
+        if args.device is not None or args.samplerate is not None or args.channels is not None:
+            raise ValueError("--file plays a file: it takes no --device, --samplerate or --channels")
+        source = FileSource(args.file, realtime=True)
+    else:
+        channels = args.channels
+        if channels is None and isinstance(channel, int):
+            channels = channel + 1
+        source = CaptureSource(device=args.device, fs_hz=args.samplerate, channels=channels, latency=args.latency)
+    if isinstance(channel, int) and channel >= source.channels:
+        raise ValueError(f"--channel {channel} is not among the {source.channels} channel(s) recorded")
+    return source
+
+
+def _config(args: argparse.Namespace, fs_hz: float):
+    from specscope.dsp.config import StftConfig
+
+    hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
+    try:
+        return StftConfig(fs_hz=fs_hz, n_fft=args.n_fft, hop=hop, window=args.window, zero_pad=args.zero_pad)
+    except ValueError as err:
+        raise ValueError(str(err).replace("n_fft", "--n-fft").replace("zero_pad", "--zero-pad")) from None
+
+
+class _Reporter:
+    """Turns frames into one report per second of audio (worker thread) for the main thread to print."""
+
+    def __init__(self, pipeline_stats, out: queue.SimpleQueue) -> None:
+        self._stats = pipeline_stats
+        self._out = out
+        self._next_s: float | None = None
+        self._last_peak = None
+        self._latencies: list[float] = []
+        self.t_s = 0.0
+
+    def __call__(self, frames) -> None:
+        for f in frames:
+            if self._next_s is None:
+                self._next_s = f.t_s + REPORT_EVERY_S
+            if f.peak is not None:
+                self._last_peak = f.peak
+            if f.latency_ms is not None:
+                self._latencies.append(f.latency_ms)
+            self.t_s = f.t_s
+            if f.t_s >= self._next_s:
+                self._next_s += REPORT_EVERY_S * max(1, math.floor((f.t_s - self._next_s) / REPORT_EVERY_S) + 1)
+                self._emit(f)
+
+    def _emit(self, f) -> None:
+        st = self._stats()
+        peak = self._last_peak
+        lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
+        self._latencies = []
+        self._out.put(
+            {
+                "t_s": round(f.t_s, 6),
+                "peak_hz": None if peak is None else peak.freq_hz,
+                "peak_dbfs": None if peak is None else peak.level_dbfs,
+                "rms_dbfs": f.rms_dbfs,
+                "frames": st.frames,
+                "overflows": st.overflows,
+                "dropped": st.dropped,
+                "latency_ms": lat,
+            }
+        )
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _print_line(rep: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rep), flush=True)
+        return
+    print(
+        f"t {rep['t_s']:8.2f} s  peak {_fmt(rep['peak_hz'], '10.3f')} Hz {_fmt(rep['peak_dbfs'], '7.2f')} dBFS  "
+        f"rms {_fmt(rep['rms_dbfs'], '7.2f')} dBFS  frames {rep['frames']}  overflows {rep['overflows']}  "
+        f"dropped {rep['dropped']}  latency {_fmt(rep['latency_ms'], '.1f')} ms",
+        flush=True,
+    )
+
+
+def _summary(pipe, source, t_s: float, error: str | None) -> dict:
+    st = pipe.stats()
+    return {
+        "summary": True,
+        "source": source.name,
+        "fs_hz": pipe.fs_hz,
+        "t_s": round(t_s, 6),
+        "frames": st.frames,
+        "samples_in": st.samples_in,
+        "overflows": st.overflows,
+        "overwritten": st.overwritten,
+        "dropped": st.dropped,
+        "latency_ms_median": st.latency_ms_median,
+        "latency_ms_p95": st.latency_ms_p95,
+        "dsp_ms_per_frame": st.dsp_ms_per_frame,
+        "error": error,
+    }
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary), flush=True)
+        return
+    print(
+        f"summary: {summary['t_s']:.2f} s of {summary['source']} at {summary['fs_hz']:g} Hz, "
+        f"{summary['frames']} frames, {summary['overflows']} overflows, {summary['overwritten']} samples overwritten, "
+        f"{summary['dropped']} frames dropped, latency median {_fmt(summary['latency_ms_median'], '.1f')} ms, "
+        f"p95 {_fmt(summary['latency_ms_p95'], '.1f')} ms"
+        + (f", error: {summary['error']}" if summary["error"] else ""),
+        flush=True,
+    )
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    """Run the live pipeline headless; see the module docstring for the output."""
+    from .devices import DeviceError
+    from .pipeline import Pipeline
+
+    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
+        return _bad(f"--seconds must be a positive number, got {args.seconds!r}")
+    try:
+        channel = _parse_channel(args.channel)
+        source = _open_source(args, channel)
+        cfg = _config(args, source.fs_hz)
+    except (DeviceError, ValueError) as err:
+        return _bad(str(err))
+
+    reports: queue.SimpleQueue = queue.SimpleQueue()
+    errors: queue.SimpleQueue = queue.SimpleQueue()
+    ended: queue.SimpleQueue = queue.SimpleQueue()
+    holder: dict = {}
+    reporter = _Reporter(lambda: holder["pipe"].stats(), reports)
+    pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
+    holder["pipe"] = pipe
+    try:
+        pipe.start()
+    except DeviceError as err:
+        return _bad(str(err))
+    error = None
+    n_lines = 0
+    try:
+        while True:
+            try:
+                rep = reports.get(timeout=0.05)
+            except queue.Empty:
+                rep = None
+            if rep is not None:
+                _print_line(rep, args.json)
+                n_lines += 1
+                if args.seconds is not None and rep["t_s"] >= args.seconds:
+                    break
+                continue
+            if not errors.empty():
+                error = errors.get()
+                break
+            if not ended.empty() or (not pipe.running and pipe.error is None):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pipe.stop()
+    while not reports.empty() and error is not None:
+        _print_line(reports.get(), args.json)
+    if error is not None:
+        print(f"specscope: {error}", file=sys.stderr, flush=True)
+    _print_summary(_summary(pipe, source, reporter.t_s, error), args.json)
+    return EXIT_SOURCE_FAILED if error is not None else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``devices``/``listen`` alone (for tests and ``python -m specscope.app.listen_cli``)."""
+    parser = argparse.ArgumentParser(prog="specscope")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
