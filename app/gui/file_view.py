@@ -294,9 +294,11 @@ class FileView(QWidget):
         self.readout_label = QLabel("")
         self._set_busy(False)
 
+        self.file_label = QLabel("no file")
         top = QHBoxLayout()
         for w in (self.play_button, self.export_png_button, self.export_data_button):
             top.addWidget(w)
+        top.addWidget(self.file_label, 1)
         top.addWidget(self.progress_bar, 1)
         top.addWidget(self.cancel_button)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -530,6 +532,11 @@ class FileView(QWidget):
         self.player.set_source(analysis.path, analysis.channel, analysis.cfg.fs_hz, analysis.info.duration_s)
         self._sync_play_button()
         self.time_axis.set_clock(analysis.info.duration_s >= 3600.0)
+        info = analysis.info
+        channel = "mix" if analysis.channel == "mix" else f"channel {analysis.channel}"
+        self.file_label.setText(f"{os.path.basename(analysis.path)}: {format_clock(round(info.duration_s, 1), True)}, "
+                                f"{info.channels} ch, {channel} | {analysis.cfg.describe()}")
+        self.file_label.setToolTip(analysis.path)
         self._set_limits()
         self._update_spectrum_panel_view()
         if old_view is not None:
@@ -700,7 +707,7 @@ class FileView(QWidget):
         x0, x1 = self.visible_time_range_s()
         span = max(x1 - x0, a.cfg.hop_s)
         w_px, _ = self._pixels()
-        if span / ov.col_s >= 0.9 * w_px:
+        if ov.fpc == 1 or span / ov.col_s >= 0.9 * w_px:  # the overview is fine enough already
             self._drop_detail()
             return
         d = self.detail_tile
@@ -774,6 +781,10 @@ class FileView(QWidget):
         text = self.readout_at(p.x(), p.y())
         self.readout_label.setText(text)
         self.readout.emit(text)
+        if self.selection is None:  # without a selection the panel follows the pointer
+            db = self.spectrum_at(p.x())
+            if db is not None:
+                self.spectrum.show_frame(db, None, 0.0)
 
     # --- selection ---------------------------------------------------------------------------
     def _drag_selection(self, t_a: float, t_b: float, u_pair: tuple[float, float] | None, finished: bool) -> None:
@@ -805,6 +816,9 @@ class FileView(QWidget):
         self.selection = None
         self.selection_result = None
         self.sel_rect.hide()
+        self.spectrum.curve.clear()
+        self.spectrum.reset_hold()
+        self.spectrum.show_peak(None)
         if "selection" in self._jobs:
             self._jobs.pop("selection").cancel()
         self._selection_generation += 1
