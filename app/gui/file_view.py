@@ -35,8 +35,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QKeySequence, QShortcut
+from PyQt6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QKeyEvent, QKeySequence
 from PyQt6.QtWidgets import (
     QFileDialog,
     QGraphicsRectItem,
@@ -320,26 +320,42 @@ class FileView(QWidget):
         self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.vb.sigResized.connect(self._on_range_changed)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        for key, slot in (
-            ("Space", self.toggle_play),
-            ("P", self.play_selection),
-            ("Escape", self.clear_selection),
-            ("Home", self.show_all),
-            ("0", self.show_all),
-            ("+", lambda: self.zoom_time(1 / 1.5)),
-            ("=", lambda: self.zoom_time(1 / 1.5)),
-            ("-", lambda: self.zoom_time(1.5)),
-            ("Ctrl++", lambda: self.zoom_freq(1 / 1.5)),
-            ("Ctrl+=", lambda: self.zoom_freq(1 / 1.5)),
-            ("Ctrl+-", lambda: self.zoom_freq(1.5)),
-            ("Left", lambda: self.pan_time(-PAN_FRACTION)),
-            ("Right", lambda: self.pan_time(PAN_FRACTION)),
-            ("Up", lambda: self.pan_freq(PAN_FRACTION)),
-            ("Down", lambda: self.pan_freq(-PAN_FRACTION)),
-        ):
-            sc = QShortcut(QKeySequence(key), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        self._keys = {
+            QKeySequence("Space"): self.toggle_play,
+            QKeySequence("P"): self.play_selection,
+            QKeySequence("Escape"): self.clear_selection,
+            QKeySequence("Home"): self.show_all,
+            QKeySequence("0"): self.show_all,
+            QKeySequence("+"): lambda: self.zoom_time(1 / 1.5),
+            QKeySequence("="): lambda: self.zoom_time(1 / 1.5),
+            QKeySequence("-"): lambda: self.zoom_time(1.5),
+            QKeySequence("Ctrl++"): lambda: self.zoom_freq(1 / 1.5),
+            QKeySequence("Ctrl+="): lambda: self.zoom_freq(1 / 1.5),
+            QKeySequence("Ctrl+-"): lambda: self.zoom_freq(1.5),
+            QKeySequence("Left"): lambda: self.pan_time(-PAN_FRACTION),
+            QKeySequence("Right"): lambda: self.pan_time(PAN_FRACTION),
+            QKeySequence("Up"): lambda: self.pan_freq(PAN_FRACTION),
+            QKeySequence("Down"): lambda: self.pan_freq(-PAN_FRACTION),
+        }
+        # Keys are taken before the window's shortcuts (Space pauses the live view there) while the
+        # file view has the focus: ShortcutOverride is accepted for them, then the key press is handled.
+        for w in (self, self.plot, self.plot.viewport(), self.spectrum, self.spectrum.viewport()):
+            w.installEventFilter(self)
+
+    def _key_slot(self, ev: QKeyEvent):
+        mods = ev.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        return self._keys.get(QKeySequence(ev.key() | mods.value))
+
+    def eventFilter(self, obj, ev) -> bool:
+        kind = ev.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            slot = self._key_slot(ev)
+            if slot is not None:
+                ev.accept()
+                if kind == QEvent.Type.KeyPress:
+                    slot()
+                return True
+        return super().eventFilter(obj, ev)
 
     # --- public API -------------------------------------------------------------
     @property

@@ -296,6 +296,47 @@ def test_playback_disabled_with_reason_without_output_device(qtbot, monkeypatch,
     v.shutdown()
 
 
+def test_keys_zoom_pan_and_beat_the_window_space_shortcut(qtbot, wav):
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtGui import QAction, QKeySequence
+    from PyQt6.QtWidgets import QMainWindow
+
+    from specscope.app.gui.file_view import FileView
+
+    win = QMainWindow()
+    qtbot.addWidget(win)
+    window_space = []
+    action = QAction("Pause", win)
+    action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(lambda: window_space.append(True))
+    win.addAction(action)
+    view = FileView()
+    win.setCentralWidget(view)
+    win.resize(1200, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+        view.load(wav)
+    target = view.plot.viewport()
+    target.setFocus()
+    x0, x1 = view.visible_time_range_s()
+    qtbot.keyClick(target, Qt.Key.Key_Plus)
+    y0, y1 = view.visible_time_range_s()
+    assert (y1 - y0) == pytest.approx((x1 - x0) / 1.5, rel=1e-6)
+    qtbot.keyClick(target, Qt.Key.Key_Right)
+    z0, z1 = view.visible_time_range_s()
+    assert z0 - y0 == pytest.approx(0.2 * (y1 - y0), rel=1e-6)
+    qtbot.keyClick(target, Qt.Key.Key_Home)
+    assert view.visible_time_range_s() == pytest.approx((x0, x1))
+    if view.player.available:
+        qtbot.keyClick(target, Qt.Key.Key_Space)
+        assert view.player.playing and not window_space
+        qtbot.keyClick(target, Qt.Key.Key_Space)
+        assert not view.player.playing and not window_space
+    view.shutdown()
+
+
 def test_long_recordings_get_a_clock_axis():
     from specscope.app.gui.file_view import format_clock
 
