@@ -12,7 +12,10 @@ RIFX, RF64), FLAC, OGG/Vorbis, Opus, MP3 and the other formats of
 accepts impossible headers and silently shortens a file cut inside its data;
 the walker reports the size the header declared, so a truncated file is read
 as far as it goes and flagged (:attr:`AudioInfo.truncated`,
-:attr:`AudioInfo.warning`).
+:attr:`AudioInfo.warning`).  When libsndfile refuses a WAV layout the walker
+understands (``fmt `` after ``data``, an odd-sized chunk without its pad byte)
+and the encoding is fixed-width (PCM, float, µ-law, A-law), the data region
+alone is decoded as headerless RAW with the format the header states.
 
 Sample values are normalised so that full scale is 1.0: a b-bit integer sample
 ``x`` reads as ``x / 2**(b-1)`` (int16 / 32768, 24-bit / 2**23, int32 / 2**31),
@@ -37,7 +40,16 @@ from dataclasses import dataclass
 import numpy as np
 import soundfile as sf
 
-from specscope.app.wav_header import WavHeader, WavHeaderError, is_wave, read_wav_header
+from specscope.app.wav_header import (
+    WAVE_FORMAT_ALAW,
+    WAVE_FORMAT_IEEE_FLOAT,
+    WAVE_FORMAT_MULAW,
+    WAVE_FORMAT_PCM,
+    WavHeader,
+    WavHeaderError,
+    is_wave,
+    read_wav_header,
+)
 
 DEFAULT_BLOCK_FRAMES = 65536
 """Frames per block yielded by :meth:`AudioReader.blocks` (1.4 s at 48 kHz)."""
@@ -61,6 +73,18 @@ SUBTYPE_NAMES = {
 """libsndfile subtypes -> the words of :attr:`AudioInfo.encoding`."""
 
 MPEG_SUBTYPES = {"MPEG_LAYER_I": "MP1", "MPEG_LAYER_II": "MP2", "MPEG_LAYER_III": "MP3"}
+
+RAW_SUBTYPES = {
+    (WAVE_FORMAT_PCM, 8): "PCM_U8",  # 8-bit WAV PCM is unsigned
+    (WAVE_FORMAT_PCM, 16): "PCM_16",
+    (WAVE_FORMAT_PCM, 24): "PCM_24",
+    (WAVE_FORMAT_PCM, 32): "PCM_32",
+    (WAVE_FORMAT_IEEE_FLOAT, 32): "FLOAT",
+    (WAVE_FORMAT_IEEE_FLOAT, 64): "DOUBLE",
+    (WAVE_FORMAT_MULAW, 8): "ULAW",
+    (WAVE_FORMAT_ALAW, 8): "ALAW",
+}
+"""(format tag, container bits) -> libsndfile RAW subtype, for the fallback decoder."""
 
 Channel = str | int
 
@@ -146,8 +170,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
         Missing file, a directory, not audio, header cut short or impossible,
         no audio data, an encoding libsndfile cannot decode.
     """
-    info, handle = _open(path)
-    handle.close()
+    info, handle, data_file = _open(path)
+    AudioReader(info, handle, data_file).close()
     return info
 
 
@@ -159,8 +183,8 @@ def open_audio(path: str | os.PathLike[str]) -> AudioReader:
     AudioFileError
         As :func:`probe`.
     """
-    info, handle = _open(path)
-    return AudioReader(info, handle)
+    info, handle, data_file = _open(path)
+    return AudioReader(info, handle, data_file)
 
 
 def read_mono(
@@ -203,9 +227,10 @@ class AudioReader:
         What the file holds.
     """
 
-    def __init__(self, info: AudioInfo, handle: sf.SoundFile) -> None:
+    def __init__(self, info: AudioInfo, handle: sf.SoundFile, data_file: _DataWindow | None = None) -> None:
         self.info = info
         self._sf = handle
+        self._data_file = data_file
 
     def __enter__(self) -> AudioReader:
         return self
@@ -216,6 +241,8 @@ class AudioReader:
     def close(self) -> None:
         """Close the file; further reads raise :class:`AudioFileError`.  Closing twice is harmless."""
         self._sf.close()
+        if self._data_file is not None:
+            self._data_file.close()
 
     @property
     def closed(self) -> bool:
@@ -371,8 +398,8 @@ class AudioReader:
 
 
 # --- opening ---------------------------------------------------------------------
-def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile]:
-    """Check the file, walk a WAV header, open libsndfile; (info, open SoundFile)."""
+def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataWindow | None]:
+    """Check the file, walk a WAV header, open libsndfile; (info, open SoundFile, RAW data window or None)."""
     try:
         name = os.fspath(path)
     except TypeError:
@@ -391,20 +418,72 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile]:
     if header is None and _mpeg_sync(head) and not _looks_like_mpeg(head):
         # libsndfile would hand these bytes to mpg123, which prints to stderr while it fails.
         raise AudioFileError(f"{name}: not a recognised audio file")
+    data_file = None
     try:
         handle = sf.SoundFile(name)
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
-        if header is not None and header.fixed_width:
-            raise AudioFileError(f"{name}: cannot decode this {header.encoding} file: {_one_line(err)}") from None
-        if header is not None:
+        if header is not None and (header.format_tag, header.container_bits) in RAW_SUBTYPES:
+            handle, data_file = _open_raw(name, header)
+        elif header is not None:
             raise AudioFileError(f"{name}: unsupported encoding {header.encoding} ({_one_line(err)})") from None
-        raise AudioFileError(f"{name}: not a recognised audio file ({_one_line(err)})") from None
+        else:
+            raise AudioFileError(f"{name}: not a recognised audio file ({_one_line(err)})") from None
     try:
         info = _info(name, handle, header)
     except AudioFileError:
         handle.close()
+        if data_file is not None:
+            data_file.close()
         raise
-    return info, handle
+    return info, handle, data_file
+
+
+class _DataWindow:
+    """A read-only binary file object showing only bytes ``[offset, offset + length)`` of a file."""
+
+    def __init__(self, name: str, offset: int, length: int) -> None:
+        self._fh = open(name, "rb")  # owned by the AudioReader, closed by its close()
+        self._offset = offset
+        self._length = length
+        self._pos = 0
+
+    def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._length}[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, n: int = -1) -> bytes:
+        left = max(0, self._length - self._pos)
+        n = left if n is None or n < 0 else min(n, left)
+        self._fh.seek(self._offset + self._pos)
+        data = self._fh.read(n)
+        self._pos += len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _open_raw(name: str, header: WavHeader) -> tuple[sf.SoundFile, _DataWindow]:
+    """Decode the data region alone as RAW samples in the format the WAV header states."""
+    length = header.present_bytes - header.present_bytes % header.block_align
+    window = _DataWindow(name, header.data_offset, length)
+    try:
+        handle = sf.SoundFile(
+            window,
+            samplerate=header.fs_hz,
+            channels=header.channels,
+            format="RAW",
+            subtype=RAW_SUBTYPES[header.format_tag, header.container_bits],
+            endian="BIG" if header.container == "RIFX" else "LITTLE",
+        )
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+        window.close()
+        raise AudioFileError(f"{name}: cannot decode this {header.encoding} file: {_one_line(err)}") from None
+    return handle, window
 
 
 def _check_regular_file(name: str) -> int:

@@ -613,3 +613,37 @@ def test_unreadable_file(tmp_path):
             probe(path)
     finally:
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+# --- layouts libsndfile refuses, read through the header walker ---------------------------------
+FOUR_SAMPLES = data_chunk(int_bytes([-7, 0, 7, 32767], 2))
+
+
+@pytest.mark.parametrize(
+    ("name", "chunks"),
+    [
+        ("fmt_after_data.wav", [FOUR_SAMPLES, fmt_chunk(PCM, 1, 8000, 16)]),
+        ("unpadded.wav", [chunk(b"LIST", b"INFOabc", pad=False), fmt_chunk(PCM, 1, 8000, 16), FOUR_SAMPLES]),
+    ],
+)
+def test_layouts_libsndfile_refuses_are_read_as_raw(tmp_path, name, chunks):
+    path = write(tmp_path, name, riff(chunks))
+    with pytest.raises(sf.LibsndfileError):
+        sf.info(path)  # the reason for the fallback
+    x, info = read_all(path)
+    np.testing.assert_array_equal(x, np.array([-7, 0, 7, 32767]) / 32768)
+    assert (info.frames, info.encoding, info.truncated) == (4, "WAV PCM 16-bit", False)
+
+
+def test_raw_fallback_keeps_big_endian_truncation_and_slices(tmp_path):
+    codes = np.arange(-300, 300)
+    unpadded = chunk(b"LIST", b"INFOabc", ">", pad=False)
+    data_part = data_chunk(int_bytes(codes, 3, ">"), ">", declared=6000)  # 1800 of 6000 bytes present
+    fmt = fmt_chunk(PCM, 2, 8000, 24, order=">")
+    path = write(tmp_path, "rifx_odd.wav", riff([unpadded, fmt, data_part], b"RIFX", ">"))
+    with pytest.raises(sf.LibsndfileError):
+        sf.info(path)
+    x, info = read_mono(path, start_s=0.01, channel=1)
+    np.testing.assert_array_equal(x, (codes[161::2] / 2**23).astype(np.float32))
+    assert (info.frames, info.declared_frames, info.truncated) == (300, 1000, True)
+    assert info.encoding == "RIFX PCM 24-bit"
