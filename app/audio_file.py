@@ -54,6 +54,9 @@ from specscope.app.wav_header import (
 DEFAULT_BLOCK_FRAMES = 65536
 """Frames per block yielded by :meth:`AudioReader.blocks` (1.4 s at 48 kHz)."""
 
+MAX_SCRATCH_SAMPLES = 1 << 20
+"""Most interleaved samples decoded per read (4 MiB of float32), however many channels a file has."""
+
 SNIFF_BYTES = 4096
 """Bytes read from the start of a file to recognise WAV and MPEG headers."""
 
@@ -372,29 +375,45 @@ class AudioReader:
 
     def _blocks(self, first: int, count: int, column: int | None, block: int) -> Iterator[np.ndarray]:
         channels = self.info.channels
-        scratch = None if channels == 1 else np.empty((min(block, count), channels), dtype=np.float32)
+        step = max(1, min(block, MAX_SCRATCH_SAMPLES // channels))  # frames per decoder read
+        scratch = None if channels == 1 else np.empty((min(step, count), channels), dtype=np.float32)
         position = first
         end = first + count
         while position < end:
             want = min(block, end - position)
-            try:
-                if self._sf.tell() != position:
-                    self._sf.seek(position)
-                if scratch is None:
-                    out = self._sf.read(want, dtype="float32")
-                else:
-                    got = self._sf.read(want, dtype="float32", always_2d=True, out=scratch[:want])
-                    out = got.mean(axis=1, dtype=np.float32) if column is None else got[:, column].copy()
-            except (sf.LibsndfileError, RuntimeError) as err:
-                raise AudioFileError(
-                    f"{self.info.path}: cannot decode past frame {position}: {_one_line(err)}"
-                ) from None
-            if len(out) == 0:
+            out = np.empty(want, dtype=np.float32)
+            filled = 0
+            while filled < want:
+                n = min(step, want - filled)
+                got = self._read_into(position + filled, n, out[filled : filled + n], scratch, column)
+                filled += got
+                if got < n:
+                    break
+            if filled == 0:
                 return
-            position += len(out)
-            yield out
-            if len(out) < want:
+            position += filled
+            yield out if filled == want else out[:filled].copy()
+            if filled < want:
                 return
+
+    def _read_into(
+        self, position: int, n: int, dest: np.ndarray, scratch: np.ndarray | None, column: int | None
+    ) -> int:
+        """Decode up to `n` frames from `position` into `dest` (mono); the frames decoded."""
+        try:
+            if self._sf.tell() != position:
+                self._sf.seek(position)
+            if scratch is None:
+                return len(self._sf.read(n, dtype="float32", out=dest))
+            got = self._sf.read(n, dtype="float32", always_2d=True, out=scratch[:n])
+        except (sf.LibsndfileError, RuntimeError) as err:
+            raise AudioFileError(f"{self.info.path}: cannot decode past frame {position}: {_one_line(err)}") from None
+        m = len(got)
+        if column is None:
+            np.mean(got, axis=1, dtype=np.float32, out=dest[:m])
+        else:
+            dest[:m] = got[:, column]
+        return m
 
 
 # --- opening ---------------------------------------------------------------------
@@ -423,7 +442,7 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
         handle = sf.SoundFile(name)
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
         if header is not None and (header.format_tag, header.container_bits) in RAW_SUBTYPES:
-            handle, data_file = _open_raw(name, header)
+            handle, data_file = _open_raw(name, header, err)
         elif header is not None:
             raise AudioFileError(f"{name}: unsupported encoding {header.encoding} ({_one_line(err)})") from None
         else:
@@ -467,8 +486,11 @@ class _DataWindow:
         self._fh.close()
 
 
-def _open_raw(name: str, header: WavHeader) -> tuple[sf.SoundFile, _DataWindow]:
-    """Decode the data region alone as RAW samples in the format the WAV header states."""
+def _open_raw(name: str, header: WavHeader, refusal: Exception) -> tuple[sf.SoundFile, _DataWindow]:
+    """Decode the data region alone as RAW samples in the format the WAV header states.
+
+    `refusal` is libsndfile's error on the whole file, reported if this fails too.
+    """
     length = header.present_bytes - header.present_bytes % header.block_align
     window = _DataWindow(name, header.data_offset, length)
     try:
@@ -480,9 +502,9 @@ def _open_raw(name: str, header: WavHeader) -> tuple[sf.SoundFile, _DataWindow]:
             subtype=RAW_SUBTYPES[header.format_tag, header.container_bits],
             endian="BIG" if header.container == "RIFX" else "LITTLE",
         )
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         window.close()
-        raise AudioFileError(f"{name}: cannot decode this {header.encoding} file: {_one_line(err)}") from None
+        raise AudioFileError(f"{name}: cannot decode this {header.encoding} file: {_one_line(refusal)}") from None
     return handle, window
 
 

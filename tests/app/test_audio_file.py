@@ -452,6 +452,23 @@ def test_header_claiming_gigabytes_allocates_nothing_of_that_size(tmp_path):
     assert peak_bytes < 1_000_000
 
 
+def test_many_channels_are_decoded_in_bounded_pieces(tmp_path):
+    n_frames, n_ch = 20000, 128  # one 20000-frame block would need a 10 MB float32 scratch buffer
+    codes = np.random.default_rng(2).integers(-32768, 32768, size=(n_frames, n_ch), dtype=np.int16)
+    payload = codes.astype("<i2").tobytes()
+    path = write(tmp_path, "wide.wav", riff([fmt_chunk(PCM, n_ch, 48000, 16), data_chunk(payload)]))
+    with open_audio(path) as reader:
+        tracemalloc.start()
+        blocks = list(reader.blocks(0, None, channel=127, block_frames=n_frames))
+        _, peak_bytes = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        mix = reader.read(100, 5000)
+    assert [len(b) for b in blocks] == [n_frames]
+    np.testing.assert_array_equal(blocks[0], codes[:, 127] / 32768)
+    np.testing.assert_allclose(mix, codes[100:5100].astype(np.float64).mean(axis=1) / 32768, atol=1e-7)
+    assert peak_bytes < 4.5 * 2**20  # the 4 MiB read limit plus the 80 kB block
+
+
 # --- frame_range ------------------------------------------------------------------------------------
 @pytest.fixture
 def second_at_1000_hz(tmp_path):
@@ -560,6 +577,10 @@ BAD_FILES = {
     "made_up_tag.wav": (
         riff([fmt_chunk(0x1234, 1, 8000, 16), data_chunk(bytes(20))]),
         r"unsupported encoding WAV format 0x1234 \(",
+    ),
+    "too_many_channels.wav": (
+        riff([fmt_chunk(PCM, 5000, 8000, 16), data_chunk(bytes(20000))]),
+        r"cannot decode this WAV PCM 16-bit file: Too many channels",
     ),
     "text.wav": (b"This is a text file, not audio.\n" * 40, r"not a recognised audio file"),
     "random.bin": (np.random.default_rng(0).bytes(10000), r"not a recognised audio file"),
