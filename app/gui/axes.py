@@ -25,6 +25,8 @@ class FrequencyAxis(pg.AxisItem):
 
     def __init__(self, orientation: str = "left", **kwargs) -> None:
         super().__init__(orientation, **kwargs)
+        # Ticks point outwards: an axis that reaches into the plot is repainted with every new column.
+        self.setStyle(tickLength=6)
         self._freq_scale: FrequencyScale = LinearScale()
         self.setLabel("Frequency", units="Hz")
 
@@ -65,5 +67,6 @@ class TimeAxis(pg.AxisItem):
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation, **kwargs)
+        self.setStyle(tickLength=6)
         self.enableAutoSIPrefix(False)
         self.setLabel("Time", units="s")

@@ -10,6 +10,12 @@ view's time range (the "view offset"), so per repaint only the tile that
 received columns is re-rendered and no array is shifted.  When the ring is full
 the oldest tile is reused for the newest frames.
 
+Scrolling: the tiles sit at their absolute times inside one group item (the
+"strip"); the view's time axis is fixed at ``-span .. 0`` s (0 = the right edge
+of the newest frame) and each repaint only moves the strip by the view offset
+``t_ref_s``.  The axes therefore never change while scrolling and Qt repaints
+only the image area.
+
 Placement: tile rows come from a :class:`~specscope.dsp.freq_scales.BinRowMap`.
 On the linear scale row r is bin ``k0 + r`` and the image spans
 ``(k0 - 1/2) Δf .. (k1 + 1/2) Δf``, so the centre of bin k's row sits at
@@ -25,6 +31,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, pyqtSignal
+from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
@@ -42,6 +49,8 @@ LOG_MEL_ROWS = 1024
 LINEAR_MAX_ROWS = 4096
 """Linear scale: up to this many bins in range each get a row; beyond, rows take the maximum of several bins."""
 DEFAULT_SPAN_S = 10.0
+SMOOTH_MAX_LAG_S = 0.1
+"""Smooth scrolling trails the newest frame by at most this (s); a larger gap is closed at once."""
 
 
 class _TileImage(pg.ImageItem):
@@ -85,6 +94,10 @@ class SpectrogramView(pg.PlotWidget):
         self.freq_axis = FrequencyAxis("left")
         self.time_axis = TimeAxis("bottom")
         super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": self.time_axis})
+        self.time_axis.setLabel("Time, 0 = newest frame", units="s")
+        # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
+        # edge repaints the neighbouring axes (their tick labels) on every frame.
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.setMenuEnabled(False)
         self.plotItem.hideButtons()
         vb = self.getViewBox()
@@ -108,9 +121,16 @@ class SpectrogramView(pg.PlotWidget):
         self._max_tiles = 2
         self._free: list[_Tile] = []
         self.last_time_s: float | None = None
+        self.t_ref_s = 0.0
+        """Absolute time (s) shown at view x = 0: the strip sits at x = -t_ref_s."""
+        self.strip = pg.ItemGroup()
+        self.addItem(self.strip)
         self._arrival_s = np.zeros(1, dtype=np.float64)
         self.paint_latencies_s: list[float] = []
         self._last_painted_seq = -1
+        self._newest_seq = -1
+        self._visible_seq = -1
+        self._follow_wall_s: float | None = None
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # --- configuration ------------------------------------------------------
@@ -130,12 +150,17 @@ class SpectrogramView(pg.PlotWidget):
         self.f_range_hz = (f_min_hz, f_max_hz)
         self.freq_axis.set_scale(scale)
         for tile in self.tiles + self._free:
-            self.removeItem(tile.item)
+            tile.item.setParentItem(None)
+            if tile.item.scene() is not None:
+                tile.item.scene().removeItem(tile.item)
         self.tiles, self._free = [], []
         self._max_tiles = math.ceil(history.capacity / TILE_COLS) + 2
         self._arrival_s = np.zeros(history.capacity, dtype=np.float64)
         self.last_time_s = None
+        self._follow_wall_s = None
+        self._newest_seq = self._visible_seq = self._last_painted_seq = -1
         self.setYRange(row_map.u_lo, row_map.u_hi, padding=0.0)
+        self.setXRange(-self.span_s, 0.0, padding=0.0)
         if len(history):
             db, times = history.ordered()
             self._write(row_map.apply(db), times, history.first_seq, time.perf_counter())
@@ -203,6 +228,7 @@ class SpectrogramView(pg.PlotWidget):
             tile.n += 1
             tile.dirty = True
             tile.item.last_seq = seq
+            self._newest_seq = seq
             self._arrival_s[seq % self._arrival_s.shape[0]] = now_s
         if rows.shape[1]:
             self.last_time_s = float(times_s[rows.shape[1] - 1])
@@ -217,7 +243,7 @@ class SpectrogramView(pg.PlotWidget):
         else:
             tile = _Tile(_TileImage(self), self.row_map.n_rows)
             tile.item.setImage(tile.data, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
-            self.addItem(tile.item)
+            tile.item.setParentItem(self.strip)
         tile.n, tile.seq0, tile.t0_s = 0, seq0, t0_s
         hop_s = self.cfg.hop_s
         rm = self.row_map
@@ -225,25 +251,43 @@ class SpectrogramView(pg.PlotWidget):
         self.tiles.append(tile)
         return tile
 
-    def refresh(self) -> None:
-        """Push written columns to their images and, unless paused, scroll to the newest frame.
+    def refresh(self, now_s: float | None = None) -> None:
+        """Push written columns to their images and, unless paused, scroll.
 
-        Call from the repaint timer; only tiles that received columns are re-rendered.
+        Call from the repaint timer; only tiles that received columns are
+        re-rendered.  Scrolling is smooth: the view offset advances with the
+        wall clock between batches of frames, never past the newest frame's
+        right edge, and jumps to it when it lags by more than
+        ``SMOOTH_MAX_LAG_S``.
         """
         for tile in self.tiles:
             if tile.dirty:
                 tile.item.updateImage(tile.data)
                 tile.dirty = False
         if not self.paused:
-            self._follow()
+            self._follow(time.perf_counter() if now_s is None else now_s)
 
-    def _follow(self) -> None:
+    def _follow(self, now_s: float | None = None) -> None:
+        """Scroll: x = 0 is the view offset t_ref_s; the axis stays fixed at -span .. 0."""
+        x0, x1 = self.getViewBox().viewRange()[0]
+        if (x0, x1) != (-self.span_s, 0.0):
+            self.setXRange(-self.span_s, 0.0, padding=0.0)
         if self.last_time_s is None or self.cfg is None:
             return
-        right = self.last_time_s + 0.5 * self.cfg.hop_s
-        self.setXRange(right - self.span_s, right, padding=0.0)
+        now_s = time.perf_counter() if now_s is None else now_s
+        target = self.last_time_s + 0.5 * self.cfg.hop_s
+        if self._follow_wall_s is None or target - self.t_ref_s > SMOOTH_MAX_LAG_S or target < self.t_ref_s - 1e-9:
+            t_ref = target
+        else:
+            t_ref = min(target, self.t_ref_s + max(0.0, now_s - self._follow_wall_s))
+        self._follow_wall_s = now_s
+        self.t_ref_s = t_ref
+        self.strip.setPos(-t_ref, 0.0)
+        # Newest column whose right edge is on screen (for the latency measurement).
+        self._visible_seq = self._newest_seq - math.floor((target - t_ref) / self.cfg.hop_s + 1e-9)
 
     def _on_tile_painted(self, seq: int) -> None:
+        seq = min(seq, self._visible_seq)
         if seq > self._last_painted_seq and self._arrival_s.shape[0] > 1:
             self._last_painted_seq = seq
             self.paint_latencies_s.append(time.perf_counter() - self._arrival_s[seq % self._arrival_s.shape[0]])
@@ -273,8 +317,9 @@ class SpectrogramView(pg.PlotWidget):
         return rows, times
 
     def visible_time_range_s(self) -> tuple[float, float]:
+        """Absolute times (s, the frames' clock) at the left and right edges of the view."""
         x0, x1 = self.getViewBox().viewRange()[0]
-        return float(x0), float(x1)
+        return float(x0) + self.t_ref_s, float(x1) + self.t_ref_s
 
     def visible_data(self) -> tuple[np.ndarray, np.ndarray]:
         """History frames whose centres lie in the visible time range: (db (n_freqs, n), times_s (n,))."""
@@ -289,7 +334,7 @@ class SpectrogramView(pg.PlotWidget):
         return self.history.ordered(first + int(inside[0]), first + int(inside[-1]) + 1)
 
     def readout_at(self, t_s: float, u: float) -> str:
-        """Cursor readout for view coordinates (time s, scale coordinate u)."""
+        """Cursor readout at absolute time `t_s` (s) and scale coordinate `u` (view x + ``t_ref_s``, view y)."""
         if self.cfg is None or self.history is None:
             return ""
         f_hz = float(self.scale.inverse(u))
@@ -304,4 +349,4 @@ class SpectrogramView(pg.PlotWidget):
             self.readout.emit("")
             return
         p = vb.mapSceneToView(pos)
-        self.readout.emit(self.readout_at(p.x(), p.y()))
+        self.readout.emit(self.readout_at(p.x() + self.t_ref_s, p.y()))

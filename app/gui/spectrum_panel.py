@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, pyqtSignal
+from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
@@ -52,11 +53,14 @@ class SpectrumPanel(pg.PlotWidget):
         self.freq_axis = FrequencyAxis("left")
         level_axis = pg.AxisItem("bottom")
         level_axis.enableAutoSIPrefix(False)
+        level_axis.setStyle(tickLength=6)
         super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": level_axis})
         self.setLabel("bottom", "Level", units="dBFS")
+        # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
+        # edge repaints the neighbouring axes (their tick labels) on every frame.
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.setMenuEnabled(False)
         self.plotItem.hideButtons()
-        self.showGrid(x=True, y=True, alpha=0.2)
         vb = self.getViewBox()
         vb.setMouseEnabled(x=False, y=False)
         vb.disableAutoRange()
