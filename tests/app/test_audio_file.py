@@ -242,14 +242,28 @@ G711_LEVELS = {
 }
 
 
+CONTAINER_KW = {
+    "RIFF": {"format": "WAV"},
+    "RIFX": {"format": "WAV", "endian": "BIG"},
+    "RF64": {"format": "RF64"},
+    "WAVEX": {"format": "WAVEX"},
+}
+
+
+@pytest.mark.parametrize("container", sorted(CONTAINER_KW))
 @pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"])
-def test_round_trip_every_writable_wav_subtype(tmp_path, subtype):
+def test_round_trip_every_writable_wav_subtype(tmp_path, container, subtype):
+    kw = CONTAINER_KW[container]
+    if subtype not in sf.available_subtypes(kw["format"]):
+        pytest.skip(f"libsndfile here cannot write {subtype} in {kw['format']}")
     rng = np.random.default_rng(11)
     x = np.concatenate([[0.0, 0.5, -0.5, -1.0, 0.999], rng.uniform(-1, 1, 2000)])
     path = tmp_path / "rt.wav"
-    sf.write(path, x, 16000, subtype=subtype)
+    sf.write(path, x, 16000, subtype=subtype, **kw)
+    assert path.read_bytes()[:4] == (b"RIFF" if container == "WAVEX" else container.encode())
     y, info = read_all(path)
     assert len(y) == len(x) and info.frames == len(x)
+    assert info.encoding.startswith("WAV" if container == "WAVEX" else container.replace("RIFF", "WAV"))
     if subtype in ("FLOAT", "DOUBLE"):
         np.testing.assert_array_equal(y, x.astype(np.float32))
         return
@@ -280,8 +294,9 @@ def test_ms_adpcm_decodes_close_to_the_signal(tmp_path):
 
 
 # --- other containers, when the installed libsndfile has them ----------------------------------------
-def needs_format(name):
-    return pytest.mark.skipif(name not in sf.available_formats(), reason=f"libsndfile here has no {name}")
+def needs_format(name, subtype=None):
+    have = name in sf.available_formats() and (subtype is None or subtype in sf.available_subtypes(name))
+    return pytest.mark.skipif(not have, reason=f"libsndfile here has no {name} {subtype or ''}")
 
 
 @needs_format("FLAC")
@@ -306,8 +321,12 @@ def lossy_sine(tmp_path, name, **kw):
 @pytest.mark.parametrize(
     ("name", "kw", "encoding"),
     [
-        pytest.param("a.ogg", {"format": "OGG", "subtype": "VORBIS"}, "OGG Vorbis", marks=needs_format("OGG")),
+        pytest.param(
+            "a.ogg", {"format": "OGG", "subtype": "VORBIS"}, "OGG Vorbis",
+            marks=needs_format("OGG", "VORBIS"),
+        ),
         pytest.param("a.mp3", {"format": "MP3"}, "MP3", marks=needs_format("MP3")),
+        pytest.param("a.opus", {"format": "OGG", "subtype": "OPUS"}, "OGG Opus", marks=needs_format("OGG", "OPUS")),
     ],
 )
 def test_lossy_formats_keep_level_and_frequency(tmp_path, name, kw, encoding):
