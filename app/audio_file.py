@@ -354,9 +354,10 @@ class AudioReader:
         """Frames ``[first_frame, first_frame + n_frames)`` as one float32 mono array.
 
         See :meth:`blocks` for the parameters; the result has
-        ``min(n_frames, info.frames - first_frame)`` samples.
+        ``min(n_frames, info.frames - first_frame)`` samples, allocated once
+        (at most the frames present in the file, whatever the header claims).
         """
-        parts = list(self.blocks(first_frame, n_frames, channel))
+        parts = list(self.blocks(first_frame, n_frames, channel, block_frames=max(1, self.info.frames)))
         if not parts:
             return np.zeros(0, dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -400,6 +401,8 @@ class AudioReader:
         self, position: int, n: int, dest: np.ndarray, scratch: np.ndarray | None, column: int | None
     ) -> int:
         """Decode up to `n` frames from `position` into `dest` (mono); the frames decoded."""
+        if self._sf.closed:
+            raise AudioFileError(f"{self.info.path}: reader is closed")
         try:
             if self._sf.tell() != position:
                 self._sf.seek(position)

@@ -547,7 +547,10 @@ def test_blocks_refuses_bad_arguments_at_once(second_at_1000_hz, kw, message):
 def test_closed_reader(tmp_path):
     path = write(tmp_path, "c.wav", riff([fmt_chunk(PCM, 1, 8000, 16), data_chunk(int_bytes([1], 2))]))
     reader = open_audio(path)
+    blocks = reader.blocks()
     reader.close()
+    with pytest.raises(AudioFileError, match=r"c\.wav: reader is closed"):
+        next(blocks)
     reader.close()
     assert reader.closed
     with pytest.raises(AudioFileError, match=r"c\.wav: reader is closed"):
