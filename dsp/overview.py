@@ -123,3 +123,26 @@ def power_of(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     np.multiply(spectrum.real, spectrum.real, out=out)
     out += np.square(spectrum.imag)
     return out
+
+
+def pool_columns(values: np.ndarray, group: int) -> np.ndarray:
+    """Maximum over each run of `group` consecutive columns of a 2-D array (the last run may be shorter).
+
+    ``out[:, j] = values[:, j*group:(j+1)*group].max(axis=1)``, computed as
+    `group` element-wise maxima of strided views, which is several times faster
+    than ``np.maximum.reduceat`` along the last axis.
+    """
+    n_rows, n = values.shape
+    if group <= 1 or n == 0:
+        return np.array(values, copy=True)
+    n_full = n // group
+    n_out = -(-n // group)
+    out = np.empty((n_rows, n_out), dtype=values.dtype)
+    if n_full:
+        runs = values[:, : n_full * group]
+        np.copyto(out[:, :n_full], runs[:, 0::group])
+        for j in range(1, group):
+            np.maximum(out[:, :n_full], runs[:, j::group], out=out[:, :n_full])
+    if n_out > n_full:
+        out[:, n_full] = values[:, n_full * group :].max(axis=1)
+    return out

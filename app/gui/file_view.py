@@ -59,7 +59,7 @@ from specscope.app.file_analysis import (
 )
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_row_map, make_scale
-from specscope.dsp.overview import pool_max
+from specscope.dsp.overview import pool_columns
 
 from .axes import FrequencyAxis, TimeAxis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
@@ -227,6 +227,10 @@ class FileView(QWidget):
         self._t_load_s = 0.0
         self._overview_ready = False
         self.shown_group = 1
+        self._ov_seen_cols = 0
+        self._dirty_cols: tuple[int, int] | None = None
+        self._image_key: tuple | None = None
+        self._image_data: np.ndarray | None = None
         self._bridge = _Bridge()
         self._bridge.overview.connect(self._on_overview)
         self._bridge.detail.connect(self._on_detail)
@@ -540,6 +544,9 @@ class FileView(QWidget):
         self.analysis = analysis
         self.overview_tile = analysis.empty_overview()
         self._overview_ready = False
+        self._ov_seen_cols = 0
+        self._dirty_cols = None
+        self._image_key = None
         self.detail_tile = None
         self._detail_want = None
         self.selection_result = None
@@ -626,6 +633,13 @@ class FileView(QWidget):
             self.loaded.emit(self.path or "")
             self._detail_timer.start()
             return
+        # Only the columns the pass reached since the last update changed (plus the partial ones at its front).
+        done = tile.n_cols_done
+        lo, hi = max(0, self._ov_seen_cols - 1), min(tile.n_cols, done + 2)
+        self._ov_seen_cols = done
+        if self._dirty_cols is not None:
+            lo, hi = min(lo, self._dirty_cols[0]), max(hi, self._dirty_cols[1])
+        self._dirty_cols = (lo, hi)
         if self.shown_tile is None or self.shown_tile is tile:
             self._refresh_timer.start()
 
@@ -691,25 +705,44 @@ class FileView(QWidget):
         visible_cols = max(1.0, span / tile.col_s)
         group = max(1, math.ceil(visible_cols / w_px))
         ca -= ca % group
-        block = tile.db[:, ca:cb]
-        if group > 1:
-            _, block = pool_max(block.T, 0, group)
-            block = block.T
         nyq = float(cfg.freqs_hz[-1])
         f_lo, f_hi = self.visible_freq_range_hz()
         f_span = f_hi - f_lo
         f_lo, f_hi = self.scale.clamp_range(max(0.0, f_lo - 0.25 * f_span), min(nyq, f_hi + 0.25 * f_span), nyq)
+        key = (id(tile), tile.n_cols, ca, cb, group, f_lo, f_hi, h_px, self.scale.name)
+        dirty, self._dirty_cols = self._dirty_cols, None
+        if key == self._image_key and self._image_data is not None and self.row_map is not None:
+            if dirty is None or dirty[1] <= ca or dirty[0] >= cb:
+                return
+            # Same layout: recompute only the display columns that cover changed data columns.
+            j0 = (max(dirty[0], ca) - ca) // group
+            j1 = min(self._image_data.shape[1], -(-(min(dirty[1], cb) - ca) // group))
+            self._image_data[:, j0:j1] = self._display_columns(tile, ca + j0 * group, min(cb, ca + j1 * group),
+                                                               group, self.row_map)
+            self.image.updateImage(self._image_data)
+            return
         # At most one row per pixel: Qt draws a scaled image by sampling, which could skip a row.
         row_map = make_row_map(self.scale, cfg.delta_f_hz, cfg.n_freqs, f_lo, f_hi, max_rows=h_px, n_rows=h_px)
         self.row_map = row_map
-        img = np.ascontiguousarray(row_map.apply(block), dtype=np.float32)
+        img = self._display_columns(tile, ca, cb, group, row_map)
+        self._image_data, self._image_key = img, key
         self.image.setImage(img, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
         x_left = tile.t0_s + ca * tile.col_s
-        self.image.setRect(QRectF(x_left, row_map.u_lo, block.shape[1] * group * tile.col_s,
+        self.image.setRect(QRectF(x_left, row_map.u_lo, img.shape[1] * group * tile.col_s,
                                   row_map.u_hi - row_map.u_lo))
         self.image.show()
         self.shown_tile = tile
         self.shown_group = group
+
+    @staticmethod
+    def _display_columns(tile: Tile, c0: int, c1: int, group: int, row_map: BinRowMap) -> np.ndarray:
+        """Image columns for data columns ``c0 .. c1``: max over `group` columns, then over each row's bins."""
+        if row_map.bins_are_rows:
+            k0, k1 = int(row_map.first_bin[0]), int(row_map.last_bin[-1]) + 1
+            block = pool_columns(tile.db[k0:k1, c0:c1], group)
+        else:
+            block = row_map.apply(pool_columns(tile.db[:, c0:c1], group))
+        return np.ascontiguousarray(block, dtype=np.float32)
 
     def displayed_image(self) -> tuple[np.ndarray, QRectF]:
         """The image now drawn (rows x columns, dBFS, row 0 at the bottom) and its rectangle in (s, u)."""
