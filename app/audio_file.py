@@ -36,6 +36,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -59,6 +60,9 @@ MAX_SCRATCH_SAMPLES = 1 << 20
 
 SNIFF_BYTES = 4096
 """Bytes read from the start of a file to recognise WAV and MPEG headers."""
+
+ID3_SEARCH_BYTES = 65536
+"""Bytes after an ID3v2 tag searched for the first MPEG audio frame."""
 
 SUBTYPE_NAMES = {
     "PCM_S8": "PCM 8-bit",
@@ -433,13 +437,13 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
         with open(name, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
             header = read_wav_header(fh, size) if is_wave(head) else None
+            # libsndfile hands files starting like MPEG to mpg123, which prints to stderr while it fails on noise.
+            if header is None and (_mpeg_sync(head) or head[:3] == b"ID3") and not _mpeg_audio_follows(fh, head):
+                raise AudioFileError(f"{name}: not a recognised audio file")
     except WavHeaderError as err:
         raise AudioFileError(f"{name}: {err}") from None
     except OSError as err:
         raise AudioFileError(f"{name}: cannot read: {err.strerror or err}") from None
-    if header is None and _mpeg_sync(head) and not _looks_like_mpeg(head):
-        # libsndfile would hand these bytes to mpg123, which prints to stderr while it fails.
-        raise AudioFileError(f"{name}: not a recognised audio file")
     data_file = None
     try:
         handle = sf.SoundFile(name)
@@ -449,7 +453,10 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
         elif header is not None:
             raise AudioFileError(f"{name}: unsupported encoding {header.encoding} ({_one_line(err)})") from None
         else:
-            raise AudioFileError(f"{name}: not a recognised audio file ({_one_line(err)})") from None
+            reason = _one_line(err)
+            if "does not exist" in reason:  # libsndfile's words for any failure of its MPEG decoder
+                raise AudioFileError(f"{name}: not a recognised audio file") from None
+            raise AudioFileError(f"{name}: not a recognised audio file ({reason})") from None
     try:
         info = _info(name, handle, header)
     except AudioFileError:
@@ -609,15 +616,31 @@ def _mpeg_frame(head: bytes, offset: int) -> tuple[int, int] | None:
     return size, (version << 4) | (layer << 2) | rate_index
 
 
-def _looks_like_mpeg(head: bytes) -> bool:
-    """An ID3v2 tag, or two consecutive MPEG frame headers with the same version, layer and rate."""
-    if head[:3] == b"ID3":
-        return True
-    first = _mpeg_frame(head, 0)
+def _mpeg_frames_at(buf: bytes, offset: int) -> bool:
+    """Two consecutive MPEG frame headers with the same version, layer and rate at `offset`."""
+    first = _mpeg_frame(buf, offset)
     if first is None:
         return False
-    second = _mpeg_frame(head, first[0])
+    second = _mpeg_frame(buf, offset + first[0])
     return second is not None and second[1] == first[1]
+
+
+def _mpeg_audio_follows(fh: BinaryIO, head: bytes) -> bool:
+    """True when MPEG audio frames start at byte 0, or after an ID3v2 tag within :data:`ID3_SEARCH_BYTES`."""
+    if head[:3] != b"ID3":
+        return _mpeg_frames_at(head, 0)
+    if len(head) < 10:
+        return False
+    tag_bytes = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))  # syncsafe size
+    tag_bytes += 10 if head[5] & 0x10 else 0  # footer
+    fh.seek(tag_bytes)
+    buf = fh.read(ID3_SEARCH_BYTES + SNIFF_BYTES)
+    offset = buf.find(b"\xff")
+    while 0 <= offset < ID3_SEARCH_BYTES:
+        if _mpeg_frames_at(buf, offset):
+            return True
+        offset = buf.find(b"\xff", offset + 1)
+    return False
 
 
 # --- small helpers ---------------------------------------------------------------

@@ -344,6 +344,15 @@ def test_lossy_formats_keep_level_and_frequency(tmp_path, name, kw, encoding):
     assert np.max(np.abs(mix)) < 0.05  # the channels are opposite, so their mean is (nearly) silence
 
 
+@needs_format("MP3")
+def test_mp3_behind_an_id3_tag(tmp_path):
+    path, _ = lossy_sine(tmp_path, "plain.mp3", format="MP3")
+    tag = b"ID3\x04\x00\x00\x00\x00\x02\x00" + b"TIT2" + bytes(256 - 4)  # 256-byte tag (syncsafe size), padded
+    tagged = write(tmp_path, "tagged.mp3", tag + path.read_bytes())
+    np.testing.assert_array_equal(read_mono(tagged, channel=0)[0], read_mono(path, channel=0)[0])
+    assert probe(tagged).encoding == "MP3"
+
+
 @needs_format("FLAC")
 def test_cut_short_flac_fails_with_one_line_while_reading(tmp_path):
     path = tmp_path / "cut.flac"
@@ -607,6 +616,7 @@ BAD_FILES = {
     "text.wav": (b"This is a text file, not audio.\n" * 40, r"not a recognised audio file"),
     "random.bin": (np.random.default_rng(0).bytes(10000), r"not a recognised audio file"),
     "mpeg_sync_noise.mp3": (np.random.default_rng(1).bytes(10000), r"not a recognised audio file"),
+    "id3_then_noise.mp3": (b"ID3\x04\x00\x00\x00\x00\x00\x10" + bytes(16) + GOOD * 100, "not a recognised audio file"),
     "empty.wav": (b"", r"empty file \(0 bytes\)"),
 }
 
