@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.frames_while_paused = 0
         self.frames_wrong_config = 0
         self._latest = None
+        self._latest_peak = None
         self._latest_dt_s = 0.0
         self._repaints: list[float] = []
         self._last_health_s = 0.0
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
         self.cfg = cfg
         self.history = FrameHistory(cfg, history_capacity(cfg))
         self._latest = None
+        self._latest_peak = None
         self._apply_view()
         self.config_label.setText(cfg.describe() + (f"   ·   {self.source_notice}" if self.source_notice else ""))
 
@@ -327,6 +329,11 @@ class MainWindow(QMainWindow):
         self.history.append(db, times)
         self.spectrogram.append(db, times, seq0)
         self._latest = good[-1]
+        # The pipeline estimates peaks for some frames only (the newest of a batch, ~25 per second).
+        for f in reversed(good):
+            if f.peak is not None:
+                self._latest_peak = f.peak
+                break
         self._latest_dt_s += len(good) * self.cfg.hop_s
 
     def _on_tick(self) -> None:
@@ -335,7 +342,7 @@ class MainWindow(QMainWindow):
             self.spectrogram.refresh(now)
             self._ticks += 1
             if self._latest is not None and self._ticks % SPECTRUM_EVERY_N_TICKS == 0:
-                self.spectrum.show_frame(self._latest.db, self._latest.peak, self._latest_dt_s)
+                self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s)
                 self._latest = None
                 self._latest_dt_s = 0.0
         self._repaints.append(now)

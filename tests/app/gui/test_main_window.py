@@ -1,0 +1,256 @@
+"""The main window on real audio: the PulseAudio test source fed by pacat, offscreen Qt.
+
+Every test records the null sink's monitor through the real pipeline; only
+QSettings is pointed at a temporary file.
+"""
+
+import re
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF, QSettings
+from PyQt6.QtGui import QImage
+
+from specscope.app.gui.main_window import MainWindow
+from specscope.app.gui.settings import LiveSettings, load_settings
+
+FS_HZ = 48000.0
+TONE_HZ = 1000.0
+
+
+def _open(qtbot, store: QSettings, **changes) -> MainWindow:
+    w = MainWindow(store=store, autostart=False)
+    qtbot.addWidget(w)
+    s = w.controls.settings()
+    s.device, s.fs_hz = "pulse", FS_HZ
+    for k, v in changes.items():
+        setattr(s, k, v)
+    w.settings = s
+    w.controls.set_settings(s)
+    w._apply_display_settings()
+    w.resize(1200, 700)
+    w.show()
+    assert w.start(), w.banner.text.text()
+    return w
+
+
+@pytest.fixture
+def store(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, store, pulse_feed):
+    w = _open(qtbot, store)
+    yield w
+    w.close()
+
+
+def _wait_for_tone(qtbot, w: MainWindow, k: int, frames: int = 60, timeout_ms: int = 8000) -> None:
+    """Wait until the newest `frames` frames in the history all peak in bin k."""
+
+    def ready() -> bool:
+        h = w.history
+        if h is None or len(h) < frames:
+            return False
+        db, _ = h.ordered(h.next_seq - frames)
+        return bool((db.argmax(axis=0) == k).all())
+
+    qtbot.waitUntil(ready, timeout=timeout_ms)
+
+
+def test_tone_appears_in_its_bin_row_and_peak_label(qtbot, window, pulse_feed):
+    w = window
+    assert w.pipeline is not None and w.pipeline.running
+    assert "fs 48000 Hz, N 2048" in w.config_label.text()
+    pulse_feed.tone(TONE_HZ, -6.0, 6.0)
+    k = round(TONE_HZ / w.cfg.delta_f_hz)  # 1000 / 23.4375 = 42.67 -> 43
+    _wait_for_tone(qtbot, w, k)
+    qtbot.wait(100)
+    rows, _ = w.spectrogram.displayed_rows()
+    assert w.spectrogram.row_map.bins_are_rows and w.spectrogram.row_map.first_bin[0] == 0
+    assert (rows[:, -40:].argmax(axis=0) == k).all()
+    label = w.spectrum.peak_text()
+    m = re.match(r"(-?[\d.]+) Hz, (-?[\d.]+) dBFS, bin ([\d.]+)\n(\S+ [+-]\d+ cents)", label)
+    assert m, label
+    f_hz, level, bin_f = float(m[1]), float(m[2]), float(m[3])
+    assert abs(f_hz - TONE_HZ) <= 0.002 * w.cfg.delta_f_hz, label
+    assert level == pytest.approx(-6.0, abs=0.5)  # the sink's 16-bit monitor path, Hann scalloping corrected
+    assert bin_f == pytest.approx(TONE_HZ / w.cfg.delta_f_hz, abs=0.01)
+    assert m[4] == "B5 +21 cents"
+
+
+def test_pause_stops_new_columns_and_scroll_back_reads_history(qtbot, window, pulse_feed):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 6.0)
+    _wait_for_tone(qtbot, w, 43, frames=150)
+    w.set_paused(True)
+    qtbot.wait(50)
+    seq0, cols0 = w.history.next_seq, w.spectrogram.displayed_rows()[1].shape[0]
+    received0 = w.frames_received
+    range0 = w.spectrogram.visible_time_range_s()
+    qtbot.wait(500)
+    assert w.history.next_seq == seq0
+    assert w.spectrogram.displayed_rows()[1].shape[0] == cols0
+    assert w.spectrogram.visible_time_range_s() == range0
+    assert w.frames_received > received0 + 40  # capture keeps counting (~94 frames in 0.5 s)
+    # Scroll back: the readout half a second before the freeze is the history's frame at that time.
+    vb = w.spectrogram.getViewBox()
+    vb.setXRange(-1.0, -0.2, padding=0.0)
+    t_abs = w.spectrogram.t_ref_s - 0.5
+    seq = w.history.seq_at_time(t_abs)
+    assert seq is not None
+    text = w.spectrogram.readout_at(t_abs, TONE_HZ)
+    assert f"bin 43 (1007.8 Hz) | {w.history.frame(seq)[43]:.1f} dBFS" in text
+    w.set_paused(False)
+    qtbot.waitUntil(lambda: w.history.next_seq > seq0 + 20, timeout=3000)
+    assert vb.viewRange()[0] == [-w.settings.span_s, 0.0]
+
+
+def test_cursor_readouts_in_both_panels(qtbot, window, pulse_feed):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 6.0)
+    _wait_for_tone(qtbot, w, 43, frames=40)
+    qtbot.wait(100)
+    w.set_paused(True)
+    qtbot.wait(50)
+    view = w.spectrogram
+    readouts = []
+    view.readout.connect(readouts.append)
+    vb = view.getViewBox()
+    scene_pt = vb.mapViewToScene(QPointF(-0.1, 1003.0))
+    view.scene().sigMouseMoved.emit(scene_pt)  # what a real mouse move over the viewport emits
+    p = vb.mapSceneToView(scene_pt)
+    seq = w.history.seq_at_time(p.x() + view.t_ref_s)
+    k_expected = 43  # 1003 Hz lies in bin 43's extent [996.1, 1019.5) Hz
+    assert readouts and f"bin {k_expected} (1007.8 Hz)" in readouts[-1]
+    assert readouts[-1].endswith(f"{w.history.frame(seq)[k_expected]:.1f} dBFS")
+    assert w.readout.text() == readouts[-1]
+    # Spectrum panel: same frequency, the level of the frame it shows.
+    sp = w.spectrum
+    sp_readouts = []
+    sp.readout.connect(sp_readouts.append)
+    spt = sp.getViewBox().mapViewToScene(QPointF(-50.0, 1003.0))
+    sp.scene().sigMouseMoved.emit(spt)
+    f_hz = sp.scale.inverse(sp.getViewBox().mapSceneToView(spt).y())
+    assert sp_readouts and sp_readouts[-1].startswith(f"{f_hz:.1f} Hz")
+    assert sp_readouts[-1].endswith(f"bin 43 (1007.8 Hz) | {sp.last_db[43]:.1f} dBFS")
+
+
+def test_changing_n_updates_axis_status_and_rows(qtbot, window, pulse_feed):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 8.0)
+    _wait_for_tone(qtbot, w, 43, frames=20)
+    w.cycle_fft_size()  # 2048 -> 4096, device stays open
+    assert w.cfg.n_fft == 4096 and w.cfg.hop == 512
+    assert "N 4096" in w.config_label.text() and "Δf 11.72 Hz" in w.config_label.text()
+    assert w.controls.n_fft.currentData() == 4096
+    assert w.spectrogram.row_map.n_rows == 2049
+    _wait_for_tone(qtbot, w, 85, frames=20)  # 1000 / 11.71875 = 85.3
+    qtbot.wait(50)
+    item = w.spectrogram.image_items()[-1]
+    for k in (0, 85, 2048):
+        assert item.mapToParent(QPointF(0.5, k + 0.5)).y() == pytest.approx(k * FS_HZ / 4096, abs=1e-6)
+    assert w.spectrum.cfg.n_fft == 4096
+    assert load_settings(w.store).n_fft == 4096  # persisted
+
+
+def test_export_png_npz_csv_match_display(qtbot, window, pulse_feed, tmp_path):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 6.0)
+    _wait_for_tone(qtbot, w, 43, frames=150)
+    w.set_paused(True)
+    qtbot.wait(50)
+    w.spectrogram.getViewBox().setXRange(-0.5, 0.0, padding=0.0)
+    png = w.export_to(str(tmp_path / "view.png"))
+    img = QImage(str(png))
+    assert not img.isNull() and img.width() >= w.spectrogram.width()
+    npz = w.export_to(str(tmp_path / "view.npz"))
+    with np.load(npz) as z:
+        assert set(z.files) == {"db", "freqs_hz", "times_s", "fs_hz", "n_fft", "hop", "window", "zero_pad"}
+        db, times = z["db"], z["times_s"]
+        assert db.dtype == np.float32 and db.shape == (w.cfg.n_freqs, times.shape[0])
+        np.testing.assert_array_equal(z["freqs_hz"], w.cfg.freqs_hz)
+        assert (float(z["fs_hz"]), int(z["n_fft"]), int(z["hop"]), str(z["window"]), int(z["zero_pad"])) == (
+            48000.0, 2048, 256, "hann", 1)
+    lo, hi = w.spectrogram.visible_time_range_s()
+    assert 80 <= times.shape[0] <= 100  # 0.5 s at 187.5 frames/s
+    assert lo <= times[0] and times[-1] <= hi
+    rows, shown_times = w.spectrogram.displayed_rows()
+    idx = np.searchsorted(shown_times, times - 0.5 * w.cfg.hop_s)  # nearest column
+    np.testing.assert_allclose(shown_times[idx], times, atol=1e-9)
+    np.testing.assert_array_equal(db, rows[:, idx])  # linear scale: one image row per bin
+    csv = w.export_to(str(tmp_path / "view.csv"))
+    header = csv.read_text().splitlines()[0].split(",")
+    assert header[0] == "time_s" and float(header[44]) == pytest.approx(43 * w.cfg.delta_f_hz, rel=1e-5)
+    table = np.loadtxt(csv, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(table[:, 0], times, rtol=1e-5)
+    np.testing.assert_allclose(table[:, 1:], db.T, atol=0.01, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"\.npz or \.csv"):
+        w.export_to(str(tmp_path / "view.txt"))
+
+
+@pytest.mark.parametrize("scale", ["log", "mel"])
+def test_tone_visible_on_log_and_mel(qtbot, store, pulse_feed, scale):
+    w = _open(qtbot, store, scale=scale, window="boxcar")
+    try:
+        f_hz = 700 * FS_HZ / 2048  # exactly bin 700 (16406.25 Hz): with a rectangular window one bin only
+        pulse_feed.tone(f_hz, -6.0, 5.0)
+        _wait_for_tone(qtbot, w, 700, frames=30)
+        qtbot.wait(100)
+        rows, _ = w.spectrogram.displayed_rows()
+        rm = w.spectrogram.row_map
+        hit = np.flatnonzero((rm.first_bin <= 700) & (700 <= rm.last_bin))
+        assert (rows[hit][:, -20:].max(axis=0) > -12).all()
+        others = np.setdiff1d(np.arange(rm.n_rows), hit)
+        assert rows[others][:, -20:].max() < rows[hit][:, -20:].max() - 20
+    finally:
+        w.close()
+
+
+def test_refused_device_keeps_previous_settings(qtbot, window):
+    w = window
+    s = w.controls.settings()
+    s.device = "no such device 4711"
+    w.controls.set_settings(s)
+    w._on_control_changed("source")
+    assert w.banner.isVisible() and "refused" in w.banner.text.text() and "4711" in w.banner.text.text()
+    assert w.settings.device == "pulse" and w.controls.settings().device == "pulse"
+    assert w.pipeline is not None and w.pipeline.running
+
+
+def test_lost_device_keeps_history_and_reconnects(qtbot, window, pulse_feed, sink_loss, pulse_server):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 4.0)
+    _wait_for_tone(qtbot, w, 43, frames=40)
+    sink_loss()
+    qtbot.waitUntil(lambda: w.banner.isVisible() and w.banner.reconnect.isVisible(), timeout=5000)
+    assert "Input lost" in w.banner.text.text()
+    assert w.pipeline is None
+    n_kept = len(w.history)
+    last_t = w.spectrogram.last_time_s
+    assert n_kept > 40 and w.spectrogram.displayed_rows()[1].shape[0] >= 40
+    pulse_server.ensure_sink()
+    w.banner.reconnect.click()
+    assert w.pipeline is not None and w.pipeline.running and not w.banner.isVisible()
+    pulse_feed.tone(TONE_HZ, -6.0, 4.0)
+    qtbot.waitUntil(lambda: len(w.history) > n_kept + 20, timeout=8000)
+    _, times = w.history.ordered_times()
+    assert (np.diff(times) > 0).all() and times[-1] > last_t  # new frames continue after the kept history
+
+
+def test_settings_persist_and_reset(qtbot, store):
+    w = MainWindow(store=store, autostart=False)
+    qtbot.addWidget(w)
+    s = w.controls.settings()
+    s.colormap, s.floor_db, s.scale = "magma", -90.0, "mel"
+    w.controls.set_settings(s)
+    w._on_control_changed("levels")
+    w.close()
+    again = MainWindow(store=store, autostart=False)
+    qtbot.addWidget(again)
+    assert (again.settings.colormap, again.settings.floor_db, again.settings.scale) == ("magma", -90.0, "mel")
+    assert again.controls.settings().colormap == "magma"
+    again.reset_to_defaults()
+    assert again.settings == LiveSettings() and load_settings(store) == LiveSettings()
+    again.close()
