@@ -47,8 +47,11 @@ from .windows import WindowSpec, periodic_window
 TABLE_POINTS_PER_BIN = 16
 """Sampling density of the interpolated transform of Kaiser and Gaussian windows."""
 
-SUBTRACT_HALF_WIDTH_BINS = 64
-"""A fitted tone is removed from the spectrum within this many bins (of fs/n_fft) of it."""
+LEAKAGE_FLOOR_DB = -120.0
+"""A fitted tone is removed from the spectrum out to where its window's leakage falls below this (re its peak)."""
+
+SUBTRACT_WORK_ELEMENTS = 1 << 21
+"""Bound on frames x bins when a fitted tone is removed from many kept frames (at least 64 bins of fs/n_fft)."""
 
 FIT_STORE_BUDGET_BYTES = 64 << 20
 """Most memory a :class:`PeakAccumulator` spends on the complex spectra it keeps."""
@@ -108,7 +111,6 @@ class WindowModel:
         self.fit_half_width = max(1, math.floor(lobe + 1e-9))
         # Candidates must lie outside the main lobes of the stronger peaks.
         self.min_separation = max(1.0, lobe * zero_pad)
-        self.subtract_half_width = SUBTRACT_HALF_WIDTH_BINS * zero_pad
         self._table: np.ndarray | None = None
         w = np.asarray(window, dtype=np.float64)
         self._v = np.fft.fft(w * w, n=self.n_fft_padded)
@@ -127,6 +129,16 @@ class WindowModel:
             spectrum = np.fft.fft(w, n=n_fft * q)
             # Centred transform: W(u) e^{j pi u}, u in bins of fs/n_fft; smooth (band < 1/2 cycle per bin).
             self._table = spectrum * np.exp(1j * np.pi * np.arange(n_fft * q) / q)
+        self.leakage_half_width = self._leakage_reach()
+        """Bins (padded) beyond which |W| stays below LEAKAGE_FLOOR_DB re W(0)."""
+
+    def _leakage_reach(self) -> int:
+        # The side-lobe peaks lie near half-integer bins of fs/n_fft.
+        u = np.arange(self.n_fft // 2 + 1) + 0.5
+        level = np.abs(self(u * self.zero_pad)) / abs(self(np.zeros(1))[0])
+        above = np.flatnonzero(level > 10 ** (LEAKAGE_FLOOR_DB / 20))
+        reach = int(above[-1]) + 2 if above.size else 1
+        return min(reach, self.n_fft // 2 + 1) * self.zero_pad
 
     def whitener(self, lo: int, n_bins: int) -> np.ndarray:
         """Whitening matrix for the bins ``k_j = lo + zero_pad * j``, j = 0 .. n_bins - 1.
@@ -414,7 +426,7 @@ def find_peaks(spectrum: np.ndarray, cfg: StftConfig, top: int = 5, min_level_db
     list of Peak
         Strongest first.  Peaks are found one at a time: the strongest local
         maximum of what is left after subtracting the tones already fitted
-        (within ``SUBTRACT_HALF_WIDTH_BINS`` of them), and at least one main-lobe
+        (out to where their leakage is below ``LEAKAGE_FLOOR_DB``), and at least one main-lobe
         half-width (the distance to the first null,
         ``main_lobe_half_width_bins * zero_pad`` bins) away from them, so no peak
         lies in another's main lobe and side lobes are not reported.
@@ -510,6 +522,8 @@ class PeakAccumulator:
         _check_top(top, min_level_dbfs)
         if self._n_kept == 0:
             raise ValueError("no frames were added")
+        if self._n_kept == self.n_frames_added:  # every frame is kept: the exact residual power
+            return _clean(self.cfg, self._kept[: self._n_kept], None, top, min_level_dbfs)
         mean_power = self._power_sum / self.n_frames_added
         return _clean(self.cfg, self._kept[: self._n_kept], mean_power, top, min_level_dbfs)
 
@@ -568,13 +582,40 @@ def _clean(
         peaks.append(peak)
         allowed &= np.abs(bins - peak.bin) >= model.min_separation
         allowed[k0] = False
-        lo = max(0, int(peak.bin) - model.subtract_half_width)
-        hi = min(n_freqs, int(peak.bin) + model.subtract_half_width + 2)
-        tone = model.tone(kappa[:, None], a[:, None], bins[None, lo:hi].astype(np.float64))
-        residual[:, lo:hi] -= tone
-        if mean_power is None:
-            power[lo:hi] = np.mean(residual[:, lo:hi].real ** 2 + residual[:, lo:hi].imag ** 2, axis=0)
-        else:
-            power[lo:hi] = np.maximum(power[lo:hi] - np.mean(np.abs(tone) ** 2, axis=0), 0.0)
+        _subtract(model, residual, power, kappa, a, peak.bin, exact_power=mean_power is None)
     peaks.sort(key=lambda p: -p.level_dbfs)
     return peaks
+
+
+def _subtract(
+    model: WindowModel,
+    residual: np.ndarray,
+    power: np.ndarray,
+    kappa: np.ndarray,
+    a: np.ndarray,
+    centre: float,
+    exact_power: bool,
+) -> None:
+    """Remove a fitted tone from the residual spectra and from the candidates' power, in place.
+
+    The tone is subtracted from each frame out to ``leakage_half_width``
+    (bounded by ``SUBTRACT_WORK_ELEMENTS`` for many frames).  With
+    `exact_power` (every frame is in `residual`) the power is then recomputed
+    from the residual; otherwise the tone's mean power, ``mean |a|^2
+    (|W(k - kappa)|^2 + |W(k + kappa)|^2)``, is subtracted from `power`.
+    """
+    n_freqs = residual.shape[1]
+    reach = model.leakage_half_width
+    if residual.shape[0] > 1:
+        reach = min(reach, max(64 * model.zero_pad, SUBTRACT_WORK_ELEMENTS // (2 * residual.shape[0])))
+    lo, hi = max(0, int(centre) - reach), min(n_freqs, int(centre) + reach + 2)
+    k = np.arange(lo, hi, dtype=np.float64)
+    residual[:, lo:hi] -= model.tone(kappa[:, None], a[:, None], k[None, :])
+    if exact_power:
+        power[lo:hi] = np.mean(residual[:, lo:hi].real ** 2 + residual[:, lo:hi].imag ** 2, axis=0)
+        return
+    reach = model.leakage_half_width
+    lo, hi = max(0, int(centre) - reach), min(n_freqs, int(centre) + reach + 2)
+    k = np.arange(lo, hi, dtype=np.float64)
+    tone_power = float(np.mean(np.abs(a) ** 2)) * (np.abs(model(k - centre)) ** 2 + np.abs(model(k + centre)) ** 2)
+    power[lo:hi] = np.maximum(power[lo:hi] - tone_power, 0.0)
