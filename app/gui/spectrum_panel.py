@@ -59,6 +59,7 @@ class SpectrumPanel(pg.PlotWidget):
         # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
         # edge repaints the neighbouring axes (their tick labels) on every frame.
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.plotItem.layout.setContentsMargins(2, 10, 6, 2)  # room for the top tick labels
         self.setMenuEnabled(False)
         self.plotItem.hideButtons()
         vb = self.getViewBox()
