@@ -51,6 +51,8 @@ LINEAR_MAX_ROWS = 4096
 DEFAULT_SPAN_S = 10.0
 SMOOTH_MAX_LAG_S = 0.1
 """Smooth scrolling trails the newest frame by at most this (s); a larger gap is closed at once."""
+SMOOTH_CATCH_UP = 0.25
+"""Fraction of the gap to the newest column closed per repaint, on top of the wall clock's advance."""
 
 
 class _TileImage(pg.ImageItem):
@@ -280,7 +282,10 @@ class SpectrogramView(pg.PlotWidget):
         if self._follow_wall_s is None or target - self.t_ref_s > SMOOTH_MAX_LAG_S or target < self.t_ref_s - 1e-9:
             t_ref = target
         else:
-            t_ref = min(target, self.t_ref_s + max(0.0, now_s - self._follow_wall_s))
+            # Advance with the wall clock and close a fraction of the remaining gap each repaint, so the
+            # view trails the newest column by about one batch of frames instead of keeping an initial lag.
+            t_ref = self.t_ref_s + max(0.0, now_s - self._follow_wall_s)
+            t_ref = min(target, t_ref + SMOOTH_CATCH_UP * (target - t_ref))
         self._follow_wall_s = now_s
         self.t_ref_s = t_ref
         self.strip.setPos(-t_ref, 0.0)
