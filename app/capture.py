@@ -101,6 +101,7 @@ class CaptureSource:
     """
 
     live = True
+    paced = True
     stall_timeout_s = 1.5
     """A running stream silent for this long (after its first block) is reported as lost."""
     start_timeout_s = 5.0

@@ -75,6 +75,7 @@ class FileSource:
         self.path = str(path)
         self.name = self.path
         self.realtime = realtime
+        self.paced = realtime or play_output
         self.loop = loop
         self.play_output = play_output
         self.block_frames = max(16, round(self._fs_hz * BLOCK_S))

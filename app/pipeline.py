@@ -68,6 +68,9 @@ class Source(Protocol):
         For messages.
     live : bool
         True for a device (its silence means it was lost), False for a file.
+    paced : bool
+        True if samples arrive at the real-time pace: then a backlog means the worker fell behind,
+        and beyond `max_lag_s` it skips ahead; False (a file read as fast as it is consumed): never skip.
     n_overflows : int
         Blocks lost before they reached the ring buffer (PortAudio overflows).
     error : str or None
@@ -82,6 +85,7 @@ class Source(Protocol):
     channels: int
     name: str
     live: bool
+    paced: bool
     n_overflows: int
     error: str | None
     finished: bool
@@ -443,7 +447,7 @@ class Pipeline:
                 continue
             last_written, last_change = ring.n_written, time.monotonic()
             lag_limit = max(int(self.max_lag_s * fs), 2 * self._run_cfg.n_fft)
-            if avail > lag_limit:
+            if src.paced and avail > lag_limit:
                 ring.advance(avail - self._run_cfg.n_fft)
             expected = self._history.end
             block = ring.read()
