@@ -52,7 +52,9 @@ DEFAULT_SPAN_S = 10.0
 SMOOTH_MAX_LAG_S = 0.1
 """Smooth scrolling trails the newest frame by at most this (s); a larger gap is closed at once."""
 SMOOTH_CATCH_UP = 0.25
-"""Fraction of the gap to the newest column closed per repaint, on top of the wall clock's advance."""
+"""Fraction of the gap to the aim (one batch behind the newest column) closed per repaint."""
+BATCH_AVERAGING = 0.05
+"""Weight of a new batch in the running mean of the batch duration."""
 
 
 class _TileImage(pg.ImageItem):
@@ -134,6 +136,8 @@ class SpectrogramView(pg.PlotWidget):
         self._newest_seq = -1
         self._visible_seq = -1
         self._follow_wall_s: float | None = None
+        self._batch_s = 0.0
+        """Running mean of the time spanned by one batch of frames from the pipeline (s)."""
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # --- configuration ------------------------------------------------------
@@ -217,6 +221,8 @@ class SpectrogramView(pg.PlotWidget):
         if self.row_map is None or db.shape[0] == 0:
             return
         self._write(self.row_map.apply(db.T), times_s, first_seq, time.perf_counter())
+        if self.cfg is not None:
+            self._batch_s += BATCH_AVERAGING * (db.shape[0] * self.cfg.hop_s - self._batch_s)
 
     def _write(self, rows: np.ndarray, times_s: np.ndarray, first_seq: int, now_s: float) -> None:
         assert self.cfg is not None and self.row_map is not None
@@ -284,8 +290,11 @@ class SpectrogramView(pg.PlotWidget):
         else:
             # Advance with the wall clock and close a fraction of the remaining gap each repaint, so the
             # view trails the newest column by about one batch of frames instead of keeping an initial lag.
+            # The aim trails the newest column by one typical batch, so the view moves on every repaint
+            # even between batches instead of stopping at the newest column and jumping on the next.
+            aim = target - self._batch_s
             t_ref = self.t_ref_s + max(0.0, now_s - self._follow_wall_s)
-            t_ref = min(target, t_ref + SMOOTH_CATCH_UP * (target - t_ref))
+            t_ref = min(target, t_ref + SMOOTH_CATCH_UP * (aim - t_ref))
         self._follow_wall_s = now_s
         self.t_ref_s = t_ref
         self.strip.setPos(-t_ref, 0.0)
