@@ -48,6 +48,10 @@ REPAINT_INTERVAL_MS = 15
 SPECTRUM_EVERY_N_TICKS = 2
 """The spectrum panel redraws on every second tick (about 33 Hz): half the cost, and its text stays readable."""
 HEALTH_INTERVAL_S = 0.5
+HEALTH_ALARM_S = 5.0
+"""The health indicator stays highlighted this long after audio was lost."""
+HEALTH_ALARM_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 0 6px; }"
+HEALTH_QUIET_STYLE = "QLabel { color: palette(mid); }"
 DEMO_NOTICE = "No input device found: playing the bundled demo recording (resources/demo.wav) in a loop"
 
 
@@ -122,6 +126,8 @@ class MainWindow(QMainWindow):
         self._repaints: list[float] = []
         self._last_health_s = 0.0
         self._lost_before = 0
+        self._alarm_until_s = -1.0
+        self._alarm_shown = True  # forces the quiet style on the first update
         self._rebase_time = False
         self._ticks = 0
         self._time_offset_s = 0.0
@@ -376,10 +382,13 @@ class MainWindow(QMainWindow):
             parts.append("stopped")
         self.health_label.setText(" · ".join(parts))
         if lost > self._lost_before:
-            self.health_label.setStyleSheet("QLabel { background: #b00020; color: white; padding: 0 6px; }")
-            self.health_label.setToolTip("Audio was lost: the computer could not keep up.")
-        elif lost == self._lost_before:
-            self.health_label.setStyleSheet("QLabel { color: palette(mid); }")
+            self._alarm_until_s = now + HEALTH_ALARM_S
+        alarm = now < self._alarm_until_s
+        if alarm != self._alarm_shown:
+            self._alarm_shown = alarm
+            self.health_label.setStyleSheet(HEALTH_ALARM_STYLE if alarm else HEALTH_QUIET_STYLE)
+            self.health_label.setToolTip("Audio was lost (overflow or dropped frames): the computer could not keep up."
+                                         if alarm else "Repaint rate, DSP time per frame, latency, lost audio")
         self._lost_before = lost
 
     # --- settings ---------------------------------------------------------------

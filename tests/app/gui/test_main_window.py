@@ -4,14 +4,15 @@ Every test records the null sink's monitor through the real pipeline; only
 QSettings is pointed at a temporary file.
 """
 
+import dataclasses
 import re
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, QSettings
+from PyQt6.QtCore import QPointF, QSettings, Qt
 from PyQt6.QtGui import QImage
 
-from specscope.app.gui.main_window import MainWindow
+from specscope.app.gui.main_window import HEALTH_ALARM_STYLE, MainWindow
 from specscope.app.gui.settings import LiveSettings, load_settings
 
 FS_HZ = 48000.0
@@ -254,3 +255,28 @@ def test_settings_persist_and_reset(qtbot, store):
     again.reset_to_defaults()
     assert again.settings == LiveSettings() and load_settings(store) == LiveSettings()
     again.close()
+
+
+def test_shortcuts_space_pauses_f_cycles_fft_size(qtbot, window):
+    w = window
+    w.activateWindow()
+    qtbot.keyClick(w.spectrogram, Qt.Key.Key_Space)
+    assert w.spectrogram.paused and w.pause_action.isChecked()
+    qtbot.keyClick(w.spectrogram, Qt.Key.Key_Space)
+    assert not w.spectrogram.paused
+    qtbot.keyClick(w.spectrogram, Qt.Key.Key_F)
+    assert w.cfg.n_fft == 4096 and "N 4096" in w.config_label.text()
+    assert w.export_action.shortcut().toString() == "Ctrl+E" and w.open_action.shortcut().toString() == "Ctrl+O"
+
+
+def test_health_indicator_turns_visible_when_audio_is_lost(qtbot, window, monkeypatch):
+    w = window
+    qtbot.waitUntil(lambda: "fps" in w.health_label.text() and "DSP" in w.health_label.text(), timeout=3000)
+    assert w.health_label.styleSheet() != HEALTH_ALARM_STYLE
+    # Overflows cannot be provoked on demand from a healthy null sink: report three through stats().
+    real_stats = w.pipeline.stats
+    monkeypatch.setattr(w.pipeline, "stats", lambda: dataclasses.replace(real_stats(), overflows=3))
+    qtbot.waitUntil(lambda: w.health_label.styleSheet() == HEALTH_ALARM_STYLE, timeout=2000)
+    assert "overflows 3" in w.health_label.text()
+    qtbot.wait(700)
+    assert w.health_label.styleSheet() == HEALTH_ALARM_STYLE  # stays visible, not a flash
