@@ -355,8 +355,9 @@ class SpectrogramView(pg.PlotWidget):
         f_hz = float(self.scale.inverse(u))
         seq = self.history.seq_at_time(t_s)
         if seq is None:
-            return cursor_readout(f_hz, self.cfg, None, time_s=t_s)
-        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq))
+            return cursor_readout(f_hz, self.cfg, None, time_s=t_s - self.t_ref_s)
+        # Time as the axis shows it: seconds relative to the view offset (0 = newest frame).
+        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq) - self.t_ref_s)
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()

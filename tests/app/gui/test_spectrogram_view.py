@@ -95,7 +95,9 @@ def test_cursor_readout(qtbot):
     i = 20
     text = view.readout_at(times[i] + 0.3 * cfg.hop_s, 1003.0)
     # 1003 Hz / 23.4375 Hz = 42.8 -> bin 43, centred at 1007.8125 Hz.
-    assert text == f"t {times[i]:.3f} s | 1003.0 Hz | bin 43 (1007.8 Hz) | {db[43, i]:.1f} dBFS"
+    # Time as on the axis: relative to the newest frame's right edge.
+    assert view.t_ref_s == pytest.approx(times[-1] + 0.5 * cfg.hop_s)
+    assert text == f"t {times[i] - view.t_ref_s:.3f} s | 1003.0 Hz | bin 43 (1007.8 Hz) | {db[43, i]:.1f} dBFS"
     log_view, log_history = _make_view(qtbot, cfg, scale="log")
     _feed(log_view, log_history, db, times)
     text = log_view.readout_at(times[i], np.log10(100.0))
