@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from specscope.dsp.config import StftConfig
 from specscope.dsp.overview import (
@@ -385,9 +386,18 @@ class FileAnalysis:
         n_workers = max(1, os.cpu_count() or 1)
         fresh_col = tile.n_cols_done  # columns >= this still hold preview data: overwrite, do not merge
 
+        scratch = threading.local()  # per worker: reused buffers, so the pass does not fault in fresh pages
+
         def work(first: int, segment: np.ndarray) -> tuple[int, np.ndarray]:
             frames = np.lib.stride_tricks.sliding_window_view(segment, cfg.n_fft)[:: cfg.hop]
-            power = power_of(kernel.spectrum(frames))
+            m = frames.shape[0]
+            if getattr(scratch, "windowed", None) is None:
+                scratch.windowed = np.empty((frames_per_chunk, cfg.n_fft), dtype=np.float32)
+                scratch.power = np.empty((frames_per_chunk, cfg.n_freqs), dtype=np.float32)
+            windowed = np.multiply(frames, kernel.window, out=scratch.windowed[:m])
+            spectrum = scipy.fft.rfft(windowed, n=cfg.n_fft_padded, axis=-1)
+            power = power_of(spectrum, out=scratch.power[:m])
+            del spectrum
             c0, pooled = pool_max(power, first, fpc)
             return c0, power_to_db(pooled, kernel.power_scale)
 

@@ -325,7 +325,7 @@ def test_keys_zoom_pan_and_beat_the_window_space_shortcut(qtbot, wav):
     y0, y1 = view.visible_time_range_s()
     assert (y1 - y0) == pytest.approx((x1 - x0) / 1.5, rel=1e-6)
     qtbot.keyClick(target, Qt.Key.Key_Right)
-    z0, z1 = view.visible_time_range_s()
+    z0, _ = view.visible_time_range_s()
     assert z0 - y0 == pytest.approx(0.2 * (y1 - y0), rel=1e-6)
     qtbot.keyClick(target, Qt.Key.Key_Home)
     assert view.visible_time_range_s() == pytest.approx((x0, x1))
@@ -335,6 +335,84 @@ def test_keys_zoom_pan_and_beat_the_window_space_shortcut(qtbot, wav):
         qtbot.keyClick(target, Qt.Key.Key_Space)
         assert not view.player.playing and not window_space
     view.shutdown()
+
+
+def _pixel(view, t_s, f_hz):
+    from PyQt6.QtCore import QPointF
+
+    scene_pos = view.vb.mapViewToScene(QPointF(t_s, float(view.scale.transform(f_hz))))
+    return QPointF(view.plot.mapFromScene(scene_pos))
+
+
+def _mouse(view, kind, t_s, f_hz, button, buttons, mods, pos=None):
+    from PyQt6.QtCore import QPointF
+    from PyQt6.QtGui import QMouseEvent
+    from PyQt6.QtWidgets import QApplication
+
+    pos = _pixel(view, t_s, f_hz) if pos is None else QPointF(pos)
+    vp = view.plot.viewport()
+    ev = QMouseEvent(kind, pos, QPointF(vp.mapToGlobal(pos.toPoint())), button, buttons, mods)
+    QApplication.sendEvent(vp, ev)
+
+
+def test_mouse_shift_drag_selects_click_seeks_wheel_zooms(qtbot, view, wav):
+    from PyQt6.QtCore import QEvent, Qt
+
+    _wait_loaded(qtbot, view, wav)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    shift = Qt.KeyboardModifier.ShiftModifier
+    ctrl_shift = shift | Qt.KeyboardModifier.ControlModifier
+
+    def drag(a, b, mods):
+        # Pixel positions fixed before the drag starts (a pan moves the view under the mouse).
+        pa, pb = _pixel(view, *a), _pixel(view, *b)
+        _mouse(view, QEvent.Type.MouseButtonPress, 0, 0, left, left, mods, pa)
+        for j in range(1, 6):
+            _mouse(view, QEvent.Type.MouseMove, 0, 0, none, left, mods, pa + (pb - pa) * (j / 5))
+        _mouse(view, QEvent.Type.MouseButtonRelease, 0, 0, left, none, mods, pb)
+
+    with qtbot.waitSignal(view.selection_changed, timeout=10000):
+        drag((3.1, 2000.0), (3.4, 2000.0), shift)
+    t0, t1, f_lo, f_hi = view.selection
+    px_s = (lambda r: (r[1] - r[0]) / view.vb.width())(view.visible_time_range_s())
+    assert t0 == pytest.approx(3.1, abs=2 * px_s) and t1 == pytest.approx(3.4, abs=2 * px_s)
+    assert f_lo is None and f_hi is None
+    assert abs(view.selection_result.peak.freq_hz - 5000.0) < 0.01
+    with qtbot.waitSignal(view.selection_changed, timeout=10000):
+        drag((4.2, 11000.0), (5.0, 13000.0), ctrl_shift)
+    _, _, f_lo, f_hi = view.selection
+    assert f_lo == pytest.approx(11000.0, rel=0.02) and f_hi == pytest.approx(13000.0, rel=0.02)
+    assert abs(view.selection_result.peak.freq_hz - 12000.0) < 0.01
+    # A click moves the play position.
+    _mouse(view, QEvent.Type.MouseButtonPress, 2.5, 3000.0, left, left, Qt.KeyboardModifier.NoModifier)
+    _mouse(view, QEvent.Type.MouseButtonRelease, 2.5, 3000.0, left, none, Qt.KeyboardModifier.NoModifier)
+    assert view.player.position_s == pytest.approx(2.5, abs=2 * px_s)
+    assert view.playhead.value() == pytest.approx(view.player.position_s)
+    # A plain drag pans (pyqtgraph starts the pan after the first move past its drag threshold).
+    x0, x1 = view.visible_time_range_s()
+    view.zoom_time(0.5)
+    y0, y1 = view.visible_time_range_s()
+    assert (y1 - y0) == pytest.approx(0.5 * (x1 - x0))
+    drag((3.0, 5000.0), (2.5, 5000.0), Qt.KeyboardModifier.NoModifier)
+    z0, z1 = view.visible_time_range_s()
+    assert z0 - y0 == pytest.approx(0.5, abs=2 * px_s) and (z1 - z0) == pytest.approx(y1 - y0)
+
+
+def test_log_scale_keeps_tones_visible(qtbot, view, wav):
+    _wait_loaded(qtbot, view, wav)
+    view.set_display(scale="log", floor_db=-100.0, ceiling_db=-10.0, colormap_name="viridis")
+    view.refresh()
+    img, rect = view.displayed_image()
+    assert not view.row_map.bins_are_rows
+    for t0, t1, f in TONES:
+        col = slice(int((t0 + 0.2 - rect.left()) / rect.width() * img.shape[1]),
+                    int((t1 - 0.2 - rect.left()) / rect.width() * img.shape[1]))
+        r = int(np.argmax(img[:, col].max(axis=1)))
+        u = rect.top() + (r + 0.5) * rect.height() / img.shape[0]
+        row_h = rect.height() / img.shape[0]
+        f_lo, f_hi = (float(view.scale.inverse(u + d * row_h / 2)) for d in (-1, 1))
+        assert f_lo - view.cfg.delta_f_hz <= f <= f_hi + view.cfg.delta_f_hz
+    assert view.image.levels is not None and tuple(view.image.levels) == (-100.0, -10.0)
 
 
 def test_long_recordings_get_a_clock_axis():
