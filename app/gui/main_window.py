@@ -335,11 +335,6 @@ class MainWindow(QMainWindow):
         self.history.append(db, times)
         self.spectrogram.append(db, times, seq0)
         self._latest = good[-1]
-        # The pipeline estimates peaks for some frames only (the newest of a batch, ~25 per second).
-        for f in reversed(good):
-            if f.peak is not None:
-                self._latest_peak = f.peak
-                break
         self._latest_dt_s += len(good) * self.cfg.hop_s
 
     def _on_tick(self) -> None:
@@ -348,6 +343,10 @@ class MainWindow(QMainWindow):
             self.spectrogram.refresh(now)
             self._ticks += 1
             if self._latest is not None and self._ticks % SPECTRUM_EVERY_N_TICKS == 0:
+                # LiveFrame.peak is estimated on first access: only for the frames shown (~33 per second).
+                peak = self._latest.peak
+                if peak is not None:
+                    self._latest_peak = peak
                 self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s)
                 self._latest = None
                 self._latest_dt_s = 0.0
