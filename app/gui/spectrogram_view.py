@@ -196,7 +196,8 @@ class SpectrogramView(pg.PlotWidget):
         if not 1.0 <= span_s <= 60.0:
             raise ValueError(f"time span must be 1..60 s, got {span_s:g}")
         self.span_s = float(span_s)
-        self._follow()
+        if not self.paused:
+            self._follow()
 
     def set_paused(self, paused: bool) -> None:
         """Freeze the display (new frames are not drawn); the time axis can then be dragged and zoomed."""
