@@ -59,6 +59,8 @@ FIT_STORE_BUDGET_BYTES = 64 << 20
 _COARSE_POINTS = 13
 _ZOOM_POINTS = 33
 _POLISH_STEP_BINS = 5e-4
+_GUESS_REACH_BINS = 0.375
+_GUESS_STEP_BINS = 1.0 / 32.0
 _SEARCH_HALF_RANGE_BINS = 1.5
 _COARSE_STEP_BINS = 0.25
 
@@ -141,21 +143,23 @@ class WindowModel:
         return min(reach, self.n_fft // 2 + 1) * self.zero_pad
 
     def whitener(self, lo: int, n_bins: int) -> np.ndarray:
-        """Whitening matrix for the bins ``k_j = lo + zero_pad * j``, j = 0 .. n_bins - 1.
+        """Whitening of the bins ``k_j = lo + zero_pad * j``, j = 0 .. n_bins - 1.
 
         Returns
         -------
         numpy.ndarray
-            (r, 2 n_bins) real matrix ``Q`` such that for ``z = [Re X[k], Im X[k]]``
-            of windowed white noise, ``Q z`` has identity covariance (times
-            sigma^2).  The imaginary parts of DC and Nyquist, always 0, are
-            dropped (r = 2 n_bins minus their number).
+            Complex (n_bins, r) matrix ``Qc`` such that for windowed white noise
+            the r real numbers ``Re(X[k] @ Qc)`` have identity covariance (times
+            sigma^2).  r = 2 n_bins minus the imaginary parts of DC and Nyquist,
+            which are always 0.
 
         Notes
         -----
         For noise e[n] of variance sigma^2, ``E[X_k conj(X_l)] = sigma^2 V(k - l)`` and
-        ``E[X_k X_l] = sigma^2 V(k + l)`` with ``V(d) = sum_n w[n]^2 exp(-j 2 pi d n / M)``;
-        ``Q = L^-1`` with ``L L^T`` that covariance (Cholesky).  Memoised per (lo, n_bins).
+        ``E[X_k X_l] = sigma^2 V(k + l)`` with ``V(d) = sum_n w[n]^2 exp(-j 2 pi d n / M)``.
+        With ``L L^T`` the covariance of ``z = [Re X[k], Im X[k]]`` (Cholesky) and
+        ``Q = L^-1``, ``Q z = Re(X[k] @ Qc)`` for ``Qc = Q[:, :b].T - j Q[:, b:].T``.
+        Memoised per (lo, n_bins).
         """
         key = (lo, n_bins)
         cached = self._whiteners.get(key)
@@ -172,9 +176,10 @@ class WindowModel:
         cov += np.eye(keep.size) * (1e-9 * float(np.max(np.diag(cov))))
         q = np.zeros((keep.size, 2 * n_bins))
         q[:, keep] = np.linalg.inv(np.linalg.cholesky(cov))
+        q_complex = q[:, :n_bins].T - 1j * q[:, n_bins:].T
         if len(self._whiteners) < 256:
-            self._whiteners[key] = q
-        return q
+            self._whiteners[key] = q_complex
+        return q_complex
 
     def __call__(self, nu: np.ndarray) -> np.ndarray:
         """``W(nu) = sum_n w[n] exp(-j 2 pi nu n / M)`` for nu in bins of the padded FFT."""
@@ -236,7 +241,7 @@ def window_model(cfg: StftConfig) -> WindowModel:
     return _window_model(cfg.window_spec, cfg.n_fft, cfg.zero_pad)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)
 def _window_model(spec: WindowSpec, n_fft: int, zero_pad: int) -> WindowModel:
     return WindowModel(spec, n_fft, zero_pad, periodic_window(spec, n_fft))
 
@@ -277,23 +282,28 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
     n_bins = min(2 * model.fit_half_width + 1, half_m // zp + 1)
     lo = int(np.clip(k0 - zp * model.fit_half_width, 0, half_m - zp * (n_bins - 1)))
     k = lo + zp * np.arange(n_bins)
-    whitener = model.whitener(lo, n_bins)
-    # [Re v, Im v] @ Q.T = Re(v @ Qc) with the complex Qc = Q.T[:b] - j Q.T[b:].
-    q_complex = whitener[:, :n_bins].T - 1j * whitener[:, n_bins:].T  # (b, r)
+    q_complex = model.whitener(lo, n_bins)  # (b, r)
     z = (spectra[:, k].astype(np.complex128) @ q_complex).real  # (m, r), whitened data
     kf = k.astype(np.float64)
 
+    signs = np.array([-1.0, 1.0]).reshape(2, 1, 1, 1)
+
     def fit_at(kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # kappa (m, g) -> fitted energy (m, g) and a (m, g).
-        w = model(np.stack([kf - kappa[..., None], kf + kappa[..., None]])) @ q_complex
-        # Whitened columns of Re a, W(k - kappa) + W(k + kappa), and of Im a, j (W(k - kappa) - W(k + kappa)).
-        cols = np.stack([(w[0] + w[1]).real, (w[1] - w[0]).imag], axis=-2)  # (m, g, 2, r)
-        gram = cols @ np.swapaxes(cols, -1, -2)  # (m, g, 2, 2)
-        proj = cols @ z[:, None, :, None]  # (m, g, 2, 1)
-        # 2x2 least squares; the tiny ridge handles kappa = 0 and M/2, where Im a is not seen.
-        ridge = 1e-12 * (gram[..., 0, 0] + gram[..., 1, 1]) + 1e-300
-        g11, g12, g22 = gram[..., 0, 0] + ridge, gram[..., 0, 1], gram[..., 1, 1] + ridge
-        b1, b2 = proj[..., 0, 0], proj[..., 1, 0]
+        # Whitened model: Re(a A + conj(a) B) = p c1 + q c2 with A, B = W(k -+ kappa) Qc, a = p + j q,
+        # c1 = Re(A + B), c2 = Im(B - A), i.e. c1 + j c2 = conj(A) + B.
+        w = model(kf + signs * kappa[..., None]) @ q_complex
+        u = np.conj(w[0]) + w[1]
+        c1, c2 = u.real, u.imag
+        g11 = np.einsum("...r,...r->...", c1, c1)
+        g22 = np.einsum("...r,...r->...", c2, c2)
+        g12 = np.einsum("...r,...r->...", c1, c2)
+        bz = (u @ z[:, :, None])[..., 0]  # b1 + j b2
+        b1, b2 = bz.real, bz.imag
+        # 2x2 normal equations (Cramer); the tiny ridge keeps kappa = 0 and M/2, where c2 = 0
+        # (only Re a is seen), finite: there p = b1 / g11, q = 0.
+        ridge = 1e-12 * g11 + 1e-300
+        g11, g22 = g11 + ridge, g22 + ridge
         det = g11 * g22 - g12 * g12
         p = (g22 * b1 - g12 * b2) / det
         q = (g11 * b2 - g12 * b1) / det
@@ -307,33 +317,59 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
     if k0 <= lobe or k0 >= half_m - lobe:
         reach = lobe
     start, stop = max(k0 - reach, 0.0), min(k0 + reach, hi_kappa)
-    n_coarse = max(_COARSE_POINTS, math.ceil((stop - start) / (_COARSE_STEP_BINS * zp)) + 1)
-    grid = np.broadcast_to(np.linspace(start, stop, n_coarse), (m_frames, n_coarse))
-    step = (stop - start) / (n_coarse - 1)
     rows = np.arange(m_frames)
-    # Coarse grid, then one finer grid around its best point, then a parabola.
-    e, _ = fit_at(grid)
-    grid = grid[rows, np.argmax(e, axis=1)][:, None] + step * np.linspace(-1.0, 1.0, _ZOOM_POINTS)
-    e, _ = fit_at(np.clip(grid, 0.0, hi_kappa))
+    e = grid = None
+    if m_frames == 1 and lobe < k0 < half_m - lobe:
+        # One frame away from DC and Nyquist (the live case): start from the parabola through the
+        # log powers of k0 and its neighbours, within ~0.26 bins for every window.
+        left, centre, right = np.log(np.abs(spectra[0, k0 - 1 : k0 + 2].astype(np.complex128)) ** 2 + 1e-300)
+        curvature = left - 2.0 * centre + right
+        guess = k0 + (0.5 * (left - right) / curvature if curvature < 0 else 0.0)
+        n_half = math.ceil(_GUESS_REACH_BINS / _GUESS_STEP_BINS)
+        grid = guess + _GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1)[None, :]
+        e, _ = fit_at(_fold(grid, hi_kappa))
+        if not 0 < int(np.argmax(e[0])) < grid.shape[1] - 1:  # the maximum is not inside: search
+            e = grid = None
+    if grid is None:
+        # A coarse grid, then a finer one around its best point.
+        n_coarse = max(_COARSE_POINTS, math.ceil((stop - start) / (_COARSE_STEP_BINS * zp)) + 1)
+        grid = np.broadcast_to(np.linspace(start, stop, n_coarse), (m_frames, n_coarse))
+        step = (stop - start) / (n_coarse - 1)
+        e, _ = fit_at(grid)
+        grid = grid[rows, np.argmax(e, axis=1)][:, None] + step * np.linspace(-1.0, 1.0, _ZOOM_POINTS)
+        grid = _fold(grid, hi_kappa)
+        e, _ = fit_at(grid)
     kappa = _vertex(grid, e, rows)
     # Polish: a parabola through three close points, then a by quadratic interpolation.
     h = _POLISH_STEP_BINS * zp
     grid = kappa[:, None] + h * np.array([-1.0, 0.0, 1.0])
-    e, a = fit_at(np.clip(grid, 0.0, hi_kappa))
-    kappa = np.clip(_vertex(grid, e, rows), 0.0, hi_kappa)
-    t = np.clip((kappa - grid[:, 1]) / h, -1.0, 1.0)
-    a_kappa = a[:, 1] + 0.5 * t * (a[:, 2] - a[:, 0]) + 0.5 * t * t * (a[:, 2] - 2.0 * a[:, 1] + a[:, 0])
-    return kappa, a_kappa
+    folded = _fold(grid, hi_kappa)
+    e, a = fit_at(folded)
+    kappa = _fold(_vertex(grid, e, rows), hi_kappa)
+    if np.array_equal(folded, grid):
+        t = (kappa - grid[:, 1]) / h
+        return kappa, a[:, 1] + 0.5 * t * (a[:, 2] - a[:, 0]) + 0.5 * t * t * (a[:, 2] - 2.0 * a[:, 1] + a[:, 0])
+    # At DC or Nyquist (folding turns a into conj(a)): fit a at kappa itself.
+    _, a = fit_at(kappa[:, None])
+    return kappa, a[:, 0]
+
+
+def _fold(kappa: np.ndarray, half_m: float) -> np.ndarray:
+    """Map kappa into [0, M/2] by reflection at 0 and M/2, which leave the fitted energy unchanged.
+
+    The model for -kappa (or M - kappa) is the model for kappa with a and conj(a) swapped.
+    """
+    return half_m - np.abs(half_m - np.abs(kappa))
 
 
 def _vertex(grid: np.ndarray, e: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Abscissa of the maximum of the parabola through the best point of each row and its neighbours."""
-    i = np.clip(np.argmax(e, axis=1), 1, grid.shape[1] - 2)
+    i = np.minimum(np.maximum(np.argmax(e, axis=1), 1), grid.shape[1] - 2)
     e_l, e_c, e_r = e[rows, i - 1], e[rows, i], e[rows, i + 1]
     curvature = e_l - 2.0 * e_c + e_r
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(curvature < 0, 0.5 * (e_l - e_r) / curvature, 0.0)
-    shift = np.clip(np.nan_to_num(shift), -2.0, 2.0)
+    concave = curvature < 0
+    shift = np.where(concave, 0.5 * (e_l - e_r) / np.where(concave, curvature, -1.0), 0.0)
+    shift = np.minimum(np.maximum(shift, -2.0), 2.0)
     return grid[rows, i] + shift * (grid[rows, i + 1] - grid[rows, i])
 
 
@@ -352,15 +388,15 @@ def _check_spectrum(spectrum: object, cfg: StftConfig) -> np.ndarray:
     return x
 
 
-def _climb(power: np.ndarray, k: int) -> int:
-    """Walk uphill from bin k to the nearest local maximum of `power`."""
-    last = power.shape[0] - 1
+def _climb(magnitude: np.ndarray, k: int) -> int:
+    """Walk uphill from bin k to the nearest local maximum of `magnitude`."""
+    last = magnitude.shape[0] - 1
     while True:
-        left = power[k - 1] if k > 0 else -np.inf
-        right = power[k + 1] if k < last else -np.inf
-        if left > power[k] and left >= right:
+        left = magnitude[k - 1] if k > 0 else -np.inf
+        right = magnitude[k + 1] if k < last else -np.inf
+        if left > magnitude[k] and left >= right:
             k -= 1
-        elif right > power[k]:
+        elif right > magnitude[k]:
             k += 1
         else:
             return k
@@ -392,13 +428,13 @@ def estimate_peak(spectrum: np.ndarray, cfg: StftConfig, k0: int | None = None) 
         If the spectrum's shape does not match `cfg` or `k0` is not a bin.
     """
     x = _check_spectrum(spectrum, cfg)
-    power = x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2
+    magnitude = np.abs(x)
     if k0 is None:
-        k0 = int(np.argmax(power))
+        k0 = int(np.argmax(magnitude))
     else:
         if isinstance(k0, bool) or not isinstance(k0, (int, np.integer)) or not 0 <= k0 < cfg.n_freqs:
             raise ValueError(f"k0 must be a bin index in 0..{cfg.n_freqs - 1}, got {k0!r}")
-        k0 = _climb(power, int(k0))
+        k0 = _climb(magnitude, int(k0))
     kappa, a = _fit(window_model(cfg), x[None, :], k0)
     return _peak(cfg, float(kappa[0]), 2.0 * abs(complex(a[0])))
 
