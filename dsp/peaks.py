@@ -1,9 +1,11 @@
 """Sub-bin spectral peaks: the frequency and level of stationary tones, corrected
 for the window's scalloping, from the complex spectrum of one frame or many.
 
-Thread: any.  The functions keep no state between calls except a small memo of
-window models (:func:`window_model`, a pure function's ``lru_cache``); a
-:class:`PeakAccumulator` belongs to one thread.
+Thread: any (the live path calls :func:`estimate_peak` in the DSP worker).  The
+functions keep no state between calls except a memo of window models
+(:func:`window_model`, an ``lru_cache`` of 4, each with its own memo of
+whitening matrices; both only ever add entries computed from immutable inputs);
+a :class:`PeakAccumulator` belongs to one thread.
 
 Method
 ------
@@ -17,11 +19,16 @@ where ``W(nu) = sum_n w[n] exp(-j 2 pi nu n / M)`` is the window's transform at
 fractional bin.  The second term, the tone's mirror at ``-f``, matters near DC
 and (as W is M-periodic) near Nyquist.  For a fixed kappa the model is linear in
 ``(Re a, Im a)``: a two-parameter real least-squares fit to the complex bins of
-the main lobe around the peak.  The estimator maximises the fitted energy (i.e.
-minimises the residual) over kappa with a vectorised grid search that zooms in
-three times and ends with a parabola through the best three points.  The level
-is ``20 log10(2 |a|)`` dBFS, so a full-scale sine reads 0 dBFS with every
-window, as in :mod:`specscope.dsp.config`.
+the main lobe around the peak, one per bin of fs/n_fft (``k0 + zero_pad * j``),
+whitened with the exact covariance of windowed white noise so that it is the
+maximum-likelihood fit (this is what keeps tones 0.3 bins from DC within
+target: there a bin's real and imaginary parts are correlated through the
+mirror).  The fitted energy is maximised over kappa on a grid (around the
+log-parabola estimate away from DC and Nyquist; a coarse then a fine grid
+within a main lobe near them), refined by a parabola and polished by a second
+parabola through three points 5e-4 bins apart.  The level is
+``20 log10(2 |a|)`` dBFS, so a full-scale sine reads 0 dBFS with every window,
+as in :mod:`specscope.dsp.config`.
 
 ``W`` has a closed form for the cosine-sum windows (a sum of shifted Dirichlet
 kernels); for Kaiser and Gaussian it is interpolated (cubic Lagrange, 16 points
@@ -499,7 +506,13 @@ class PeakAccumulator:
       reads 3 dB less, as it does in an averaged spectrum.
     * As in :func:`find_peaks`, tones are taken strongest first; each fitted
       tone's model is subtracted from the kept frames and its mean power from
-      the mean spectrum before the next candidate is chosen.
+      the mean spectrum before the next candidate is chosen.  When every frame
+      is kept (``n_frames_total <= max_fit_frames``) the candidates come from
+      the residual of the frames themselves, so one frame gives exactly
+      :func:`find_peaks`.
+    * It is meant for stationary tones: every kept frame is fitted around the
+      same bin (within 1.5 bins of fs/n_fft).  A sweep gives the median of
+      its frequencies over the frames where it was near the candidate bin.
     * Memory: ``n_freqs`` float64 plus ``n_keep * n_freqs`` complex64.
     """
 
