@@ -3,8 +3,8 @@
 Thread: the main thread prints; the pipeline's worker thread (see
 :mod:`specscope.app.pipeline`) hands frames over through a queue.
 
-``specscope listen`` prints one line per second of audio: the newest frame's
-interpolated peak (Hz, dBFS) and RMS (dBFS), the cumulative frame, overflow
+``specscope listen`` prints one line per second of audio: that moment's
+frame's interpolated peak (Hz, dBFS) and RMS (dBFS), the cumulative frame, overflow
 and dropped-frame counters and the median latency of that second's frames.
 With ``--json`` each line is a JSON object with the keys ``t_s``, ``peak_hz``,
 ``peak_dbfs``, ``rms_dbfs``, ``frames``, ``overflows``, ``dropped`` and
@@ -127,7 +127,6 @@ class _Reporter:
         self._stats = pipeline_stats
         self._out = out
         self._next_s: float | None = None
-        self._last_peak = None
         self._latencies: list[float] = []
         self.t_s = 0.0
 
@@ -135,8 +134,6 @@ class _Reporter:
         for f in frames:
             if self._next_s is None:
                 self._next_s = f.t_s + REPORT_EVERY_S
-            if f.peak is not None:
-                self._last_peak = f.peak
             if f.latency_ms is not None:
                 self._latencies.append(f.latency_ms)
             self.t_s = f.t_s
@@ -146,7 +143,7 @@ class _Reporter:
 
     def _emit(self, f) -> None:
         st = self._stats()
-        peak = self._last_peak
+        peak = f.peak  # estimated for this frame only
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
         self._latencies = []
         self._out.put(

@@ -1,0 +1,135 @@
+"""Latency and CPU cost of the live path: ADC -> ring buffer -> DSP worker -> published frame.
+
+Thread: the main thread runs the pipeline (its worker and PortAudio's callback run in their own threads).
+
+For PortAudio's low and high latency settings, at 48 kHz, n_fft 2048, hop 256, this runs the real
+pipeline on an input device for a while and reports:
+
+* latency from the ADC time of each frame's last sample to the frame's publication (median, 95th
+  percentile, ms), after a warm-up; the peer figure is Friture's quoted minimum response time of
+  21.3 ms for 1024 points at 48 kHz, and the target is a median under 30 ms at low latency;
+* CPU time per second of audio: the DSP worker thread alone, and the whole process (worker, PortAudio
+  callback thread, idle main thread); the target is under 5 % of one core;
+* the cost of one peak estimate, which consumers pay for the frames whose peak they read.
+
+Usage, with the test services (a PulseAudio null sink; any real input works too)::
+
+    eval "$(scripts/test-services.sh start)"
+    .venv/bin/python benchmarks/bench_live_latency.py --seconds 10 [--device pulse] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+
+import numpy as np
+
+from specscope.app.capture import CaptureSource
+from specscope.app.pipeline import Pipeline
+from specscope.dsp.config import StftConfig
+from specscope.dsp.peaks import estimate_peak
+
+FRITURE_MIN_RESPONSE_MS = 21.3
+"""Friture's documented minimum response time, 1024 points at 48 kHz."""
+TARGET_MEDIAN_MS = 30.0
+TARGET_CPU_FRACTION = 0.05
+WARMUP_S = 2.5
+"""Discarded: an idle PulseAudio null sink delivers its first block after up to 2 s."""
+
+
+def thread_cpu_s(native_id: int) -> float:
+    """CPU time of one thread of this process, in seconds (Linux /proc; first field of schedstat, ns)."""
+    with open(f"/proc/self/task/{native_id}/schedstat") as f:
+        return int(f.read().split()[0]) * 1e-9
+
+
+def measure(device: str | None, latency: str, seconds: float) -> dict:
+    cfg = StftConfig(48000.0, n_fft=2048, hop=256)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def on_frames(frames) -> None:
+        with lock:
+            latencies.extend(f.latency_ms for f in frames if f.latency_ms is not None)
+
+    source = CaptureSource(device, 48000.0, 1, latency=latency)
+    pipe = Pipeline(source, cfg, on_frames=on_frames)
+    pipe.start()
+    try:
+        time.sleep(WARMUP_S)
+        with lock:
+            latencies.clear()
+        samples0 = pipe.stats().samples_in
+        worker0 = thread_cpu_s(pipe._thread.native_id)
+        proc0 = time.process_time()
+        time.sleep(seconds)
+        worker1 = thread_cpu_s(pipe._thread.native_id)
+        proc1 = time.process_time()
+        stats = pipe.stats()
+        stream_latency_s = source.actual_latency_s or 0.0
+    finally:
+        pipe.stop()
+    audio_s = (stats.samples_in - samples0) / cfg.fs_hz
+    with lock:
+        lat = np.array(latencies)
+    return {
+        "latency": latency,
+        "stream_latency_s": stream_latency_s,
+        "audio_s": audio_s,
+        "frames": lat.size,
+        "latency_ms_median": float(np.median(lat)) if lat.size else None,
+        "latency_ms_p95": float(np.percentile(lat, 95)) if lat.size else None,
+        "worker_cpu_per_audio_s": (worker1 - worker0) / audio_s if audio_s else None,
+        "process_cpu_per_audio_s": (proc1 - proc0) / audio_s if audio_s else None,
+        "dsp_ms_per_frame": stats.dsp_ms_per_frame,
+        "overflows": stats.overflows,
+        "dropped": stats.dropped,
+    }
+
+
+def peak_cost_ms(n: int = 50) -> float:
+    cfg = StftConfig(48000.0, n_fft=2048, hop=256)
+    t = np.arange(cfg.n_fft) / cfg.fs_hz
+    x = (0.25 * np.cos(2 * np.pi * 1234.5 * t) * cfg.window_array).astype(np.float32)
+    spectrum = np.fft.rfft(x)
+    estimate_peak(spectrum, cfg)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        estimate_peak(spectrum, cfg)
+    return 1e3 * (time.perf_counter() - t0) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default=None, help="input device index or name (default: the default input)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per setting (default 10)")
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    args = parser.parse_args()
+    results = [measure(args.device, latency, args.seconds) for latency in ("low", "high")]
+    peak_ms = peak_cost_ms()
+    if args.json:
+        print(json.dumps({"runs": results, "peak_estimate_ms": peak_ms, "cpus": os.cpu_count()}))
+        return
+    print(f"live path, 48 kHz, n_fft 2048, hop 256, {args.seconds:g} s per setting after {WARMUP_S:g} s warm-up")
+    for r in results:
+        med, p95 = r["latency_ms_median"], r["latency_ms_p95"]
+        print(
+            f"  latency {r['latency']:<4} (stream {1e3 * r['stream_latency_s']:.1f} ms): median {med:.1f} ms, "
+            f"p95 {p95:.1f} ms, {med / FRITURE_MIN_RESPONSE_MS:.2f} x Friture's {FRITURE_MIN_RESPONSE_MS} ms; "
+            f"target median < {TARGET_MEDIAN_MS:g} ms: {'met' if med < TARGET_MEDIAN_MS else 'MISSED'}"
+        )
+        print(
+            f"      CPU per second of audio: worker {100 * r['worker_cpu_per_audio_s']:.2f} %, whole process "
+            f"{100 * r['process_cpu_per_audio_s']:.2f} % of one core (target < {100 * TARGET_CPU_FRACTION:g} %: "
+            f"{'met' if r['process_cpu_per_audio_s'] < TARGET_CPU_FRACTION else 'MISSED'}); "
+            f"{r['dsp_ms_per_frame']:.3f} ms DSP per frame; overflows {r['overflows']}, dropped {r['dropped']}"
+        )
+    print(f"  one peak estimate (paid by the consumer for frames whose peak it reads): {peak_ms:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
