@@ -238,8 +238,8 @@ class WindowModel:
         value = np.sum(self._table[nodes] * weights, axis=-1)
         return value * np.exp(-1j * np.pi * u)
 
-    def tone(self, kappa: np.ndarray, a: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Model spectrum ``a W(k - kappa) + conj(a) W(k + kappa)``, broadcasting kappa, a against k."""
+    def tone(self, kappa: float, a: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Model spectrum ``a W(k - kappa) + conj(a) W(k + kappa)``, broadcasting a against k."""
         return a * self(k - kappa) + np.conj(a) * self(k + kappa)
 
 
@@ -253,8 +253,8 @@ def _window_model(spec: WindowSpec, n_fft: int, zero_pad: int) -> WindowModel:
     return WindowModel(spec, n_fft, zero_pad, periodic_window(spec, n_fft))
 
 
-def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fit one tone per frame to the bins around bin `k0`.
+def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, np.ndarray]:
+    """Fit one tone, common to all frames, to the bins around bin `k0`.
 
     Parameters
     ----------
@@ -267,10 +267,10 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
 
     Returns
     -------
-    kappa : numpy.ndarray
-        (m,) fractional bins of the padded FFT, in ``[0, M/2]``.
+    kappa : float
+        Fractional bin of the padded FFT, in ``[0, M/2]``.
     a : numpy.ndarray
-        (m,) complex: half the amplitude times ``e^{j phase}`` (A = 2 |a|).
+        (m,) complex, per frame: half the amplitude times ``e^{j phase}`` (A = 2 |a|).
 
     Notes
     -----
@@ -281,7 +281,9 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
     whitened with the exact covariance of windowed white noise
     (:meth:`WindowModel.whitener`), so the least squares is the maximum-likelihood
     fit for a tone in white noise; this matters near DC and Nyquist, where a
-    bin's real and imaginary parts are correlated.
+    bin's real and imaginary parts are correlated.  With several frames it is
+    the joint maximum-likelihood fit of one frequency and a complex amplitude
+    per frame: the fitted energy summed over the frames is maximised.
     """
     m_frames = spectra.shape[0]
     zp = model.zero_pad
@@ -292,20 +294,19 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
     q_complex = model.whitener(lo, n_bins)  # (b, r)
     z = (spectra[:, k].astype(np.complex128) @ q_complex).real  # (m, r), whitened data
     kf = k.astype(np.float64)
-
-    signs = np.array([-1.0, 1.0]).reshape(2, 1, 1, 1)
+    signs = np.array([-1.0, 1.0]).reshape(2, 1, 1)
 
     def fit_at(kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # kappa (m, g) -> fitted energy (m, g) and a (m, g).
+        # kappa (g,) -> fitted energy summed over the frames (g,) and a (m, g).
         # Whitened model: Re(a A + conj(a) B) = p c1 + q c2 with A, B = W(k -+ kappa) Qc, a = p + j q,
         # c1 = Re(A + B), c2 = Im(B - A), i.e. c1 + j c2 = conj(A) + B.
-        w = model(kf + signs * kappa[..., None]) @ q_complex
+        w = model(kf + signs * kappa[:, None]) @ q_complex  # (2, g, r)
         u = np.conj(w[0]) + w[1]
         c1, c2 = u.real, u.imag
-        g11 = np.einsum("...r,...r->...", c1, c1)
-        g22 = np.einsum("...r,...r->...", c2, c2)
-        g12 = np.einsum("...r,...r->...", c1, c2)
-        bz = (u @ z[:, :, None])[..., 0]  # b1 + j b2
+        g11 = np.einsum("gr,gr->g", c1, c1)
+        g22 = np.einsum("gr,gr->g", c2, c2)
+        g12 = np.einsum("gr,gr->g", c1, c2)
+        bz = z @ u.T  # (m, g): b1 + j b2
         b1, b2 = bz.real, bz.imag
         # 2x2 normal equations (Cramer); the tiny ridge keeps kappa = 0 and M/2, where c2 = 0
         # (only Re a is seen), finite: there p = b1 / g11, q = 0.
@@ -314,7 +315,7 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
         det = g11 * g22 - g12 * g12
         p = (g22 * b1 - g12 * b2) / det
         q = (g11 * b2 - g12 * b1) / det
-        return p * b1 + q * b2, p + 1j * q
+        return np.sum(p * b1 + q * b2, axis=0), p + 1j * q
 
     # Search kappa within 1.5 bins of k0 (half a main lobe for wide windows); near DC and
     # Nyquist, where the mirror can move the maximum anywhere within the main lobe, within a lobe.
@@ -324,8 +325,7 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
     if k0 <= lobe or k0 >= half_m - lobe:
         reach = lobe
     start, stop = max(k0 - reach, 0.0), min(k0 + reach, hi_kappa)
-    rows = np.arange(m_frames)
-    e = grid = None
+    grid = None
     if m_frames == 1 and lobe < k0 < half_m - lobe:
         # One frame away from DC and Nyquist (the live case): start from the parabola through the
         # log powers of k0 and its neighbours, within ~0.26 bins for every window.
@@ -333,32 +333,40 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[np.ndarray, 
         curvature = left - 2.0 * centre + right
         guess = k0 + (0.5 * (left - right) / curvature if curvature < 0 else 0.0)
         n_half = math.ceil(_GUESS_REACH_BINS / _GUESS_STEP_BINS)
-        grid = guess + _GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1)[None, :]
-        e, _ = fit_at(_fold(grid, hi_kappa))
-        if not 0 < int(np.argmax(e[0])) < grid.shape[1] - 1:  # the maximum is not inside: search
-            e = grid = None
+        grid = _fold(guess + _GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1), hi_kappa)
+        e, _ = fit_at(grid)
+        if not 0 < int(np.argmax(e)) < grid.size - 1:  # the maximum is not inside: search
+            grid = None
     if grid is None:
         # A coarse grid, then a finer one around its best point.
         n_coarse = max(_COARSE_POINTS, math.ceil((stop - start) / (_COARSE_STEP_BINS * zp)) + 1)
-        grid = np.broadcast_to(np.linspace(start, stop, n_coarse), (m_frames, n_coarse))
+        grid = np.linspace(start, stop, n_coarse)
         step = (stop - start) / (n_coarse - 1)
         e, _ = fit_at(grid)
-        grid = grid[rows, np.argmax(e, axis=1)][:, None] + step * np.linspace(-1.0, 1.0, _ZOOM_POINTS)
-        grid = _fold(grid, hi_kappa)
+        grid = _fold(grid[np.argmax(e)] + step * np.linspace(-1.0, 1.0, _ZOOM_POINTS), hi_kappa)
         e, _ = fit_at(grid)
-    kappa = _vertex(grid, e, rows)
+    kappa = _vertex(grid, e)
     # Polish: a parabola through three close points, then a by quadratic interpolation.
     h = _POLISH_STEP_BINS * zp
-    grid = kappa[:, None] + h * np.array([-1.0, 0.0, 1.0])
+    grid = kappa + h * np.array([-1.0, 0.0, 1.0])
     folded = _fold(grid, hi_kappa)
     e, a = fit_at(folded)
-    kappa = _fold(_vertex(grid, e, rows), hi_kappa)
+    kappa = float(_fold(_vertex(grid, e), hi_kappa))
     if np.array_equal(folded, grid):
-        t = (kappa - grid[:, 1]) / h
+        t = (kappa - grid[1]) / h
         return kappa, a[:, 1] + 0.5 * t * (a[:, 2] - a[:, 0]) + 0.5 * t * t * (a[:, 2] - 2.0 * a[:, 1] + a[:, 0])
     # At DC or Nyquist (folding turns a into conj(a)): fit a at kappa itself.
-    _, a = fit_at(kappa[:, None])
+    _, a = fit_at(np.array([kappa]))
     return kappa, a[:, 0]
+
+
+def _vertex(grid: np.ndarray, e: np.ndarray) -> float:
+    """Abscissa of the maximum of the parabola through the best point of `e` on `grid` and its neighbours."""
+    i = min(max(int(np.argmax(e)), 1), grid.size - 2)
+    e_l, e_c, e_r = float(e[i - 1]), float(e[i]), float(e[i + 1])
+    curvature = e_l - 2.0 * e_c + e_r
+    shift = min(max(0.5 * (e_l - e_r) / curvature, -2.0), 2.0) if curvature < 0 else 0.0
+    return float(grid[i] + shift * (grid[i + 1] - grid[i]))
 
 
 def _fold(kappa: np.ndarray, half_m: float) -> np.ndarray:
@@ -367,17 +375,6 @@ def _fold(kappa: np.ndarray, half_m: float) -> np.ndarray:
     The model for -kappa (or M - kappa) is the model for kappa with a and conj(a) swapped.
     """
     return half_m - np.abs(half_m - np.abs(kappa))
-
-
-def _vertex(grid: np.ndarray, e: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Abscissa of the maximum of the parabola through the best point of each row and its neighbours."""
-    i = np.minimum(np.maximum(np.argmax(e, axis=1), 1), grid.shape[1] - 2)
-    e_l, e_c, e_r = e[rows, i - 1], e[rows, i], e[rows, i + 1]
-    curvature = e_l - 2.0 * e_c + e_r
-    concave = curvature < 0
-    shift = np.where(concave, 0.5 * (e_l - e_r) / np.where(concave, curvature, -1.0), 0.0)
-    shift = np.minimum(np.maximum(shift, -2.0), 2.0)
-    return grid[rows, i] + shift * (grid[rows, i + 1] - grid[rows, i])
 
 
 def _level_dbfs(amplitude: float) -> float:
@@ -443,7 +440,7 @@ def estimate_peak(spectrum: np.ndarray, cfg: StftConfig, k0: int | None = None) 
             raise ValueError(f"k0 must be a bin index in 0..{cfg.n_freqs - 1}, got {k0!r}")
         k0 = _climb(magnitude, int(k0))
     kappa, a = _fit(window_model(cfg), x[None, :], k0)
-    return _peak(cfg, float(kappa[0]), 2.0 * abs(complex(a[0])))
+    return _peak(cfg, kappa, 2.0 * abs(complex(a[0])))
 
 
 def _peak(cfg: StftConfig, kappa: float, amplitude: float) -> Peak:
@@ -584,14 +581,6 @@ def _check_top(top: object, min_level_dbfs: object) -> None:
         raise ValueError(f"min_level_dbfs must be a number of dB, got {min_level_dbfs!r}")
 
 
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order])
-    if cum[-1] <= 0:
-        return float(np.median(values))
-    return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
-
-
 def _clean(
     cfg: StftConfig,
     spectra: np.ndarray,
@@ -607,7 +596,7 @@ def _clean(
     """
     model = window_model(cfg)
     n_freqs = spectra.shape[1]
-    residual = spectra.astype(np.complex128)
+    residual = np.array(spectra, dtype=np.result_type(spectra.dtype, np.complex64))  # the input's precision
     if mean_power is None:
         power = np.mean(residual.real**2 + residual.imag**2, axis=0)
     else:
@@ -625,13 +614,13 @@ def _clean(
         k0 = int(candidates[np.argmax(power[candidates])])
         kappa, a = _fit(model, residual, k0)
         a2 = np.abs(a) ** 2
-        peak = _peak(cfg, _weighted_median(kappa, a2), 2.0 * math.sqrt(float(np.mean(a2))))
+        peak = _peak(cfg, kappa, 2.0 * math.sqrt(float(np.mean(a2))))
         if peak.level_dbfs < min_level_dbfs:
             break
         peaks.append(peak)
         allowed &= np.abs(bins - peak.bin) >= model.min_separation
         allowed[k0] = False
-        _subtract(model, residual, power, kappa, a, peak.bin, exact_power=mean_power is None)
+        _subtract(model, residual, power, kappa, a, exact_power=mean_power is None)
     peaks.sort(key=lambda p: -p.level_dbfs)
     return peaks
 
@@ -640,9 +629,8 @@ def _subtract(
     model: WindowModel,
     residual: np.ndarray,
     power: np.ndarray,
-    kappa: np.ndarray,
+    kappa: float,
     a: np.ndarray,
-    centre: float,
     exact_power: bool,
 ) -> None:
     """Remove a fitted tone from the residual spectra and from the candidates' power, in place.
@@ -657,14 +645,14 @@ def _subtract(
     reach = model.leakage_half_width
     if residual.shape[0] > 1:
         reach = min(reach, max(64 * model.zero_pad, SUBTRACT_WORK_ELEMENTS // (2 * residual.shape[0])))
-    lo, hi = max(0, int(centre) - reach), min(n_freqs, int(centre) + reach + 2)
+    lo, hi = max(0, int(kappa) - reach), min(n_freqs, int(kappa) + reach + 2)
     k = np.arange(lo, hi, dtype=np.float64)
-    residual[:, lo:hi] -= model.tone(kappa[:, None], a[:, None], k[None, :])
+    residual[:, lo:hi] -= model.tone(kappa, a[:, None], k[None, :])
     if exact_power:
         power[lo:hi] = np.mean(residual[:, lo:hi].real ** 2 + residual[:, lo:hi].imag ** 2, axis=0)
         return
     reach = model.leakage_half_width
-    lo, hi = max(0, int(centre) - reach), min(n_freqs, int(centre) + reach + 2)
+    lo, hi = max(0, int(kappa) - reach), min(n_freqs, int(kappa) + reach + 2)
     k = np.arange(lo, hi, dtype=np.float64)
-    tone_power = float(np.mean(np.abs(a) ** 2)) * (np.abs(model(k - centre)) ** 2 + np.abs(model(k + centre)) ** 2)
+    tone_power = float(np.mean(np.abs(a) ** 2)) * (np.abs(model(k - kappa)) ** 2 + np.abs(model(k + kappa)) ** 2)
     power[lo:hi] = np.maximum(power[lo:hi] - tone_power, 0.0)
