@@ -494,22 +494,23 @@ class PeakAccumulator:
     * Candidates come from the mean power spectrum over *all* frames
       (Welch-like), accumulated in float64.
     * Each candidate is refined by the complex fit of :func:`estimate_peak` on
-      every kept frame: frames ``floor((j + 1/2) n_frames_total / n_keep)``,
-      j = 0 .. n_keep - 1, spread evenly over the file.  The frequency is the
-      power-weighted median of the per-frame estimates (frames where the tone
-      is absent weigh nothing, outliers cannot drag it); the level is the power
-      mean of the per-frame amplitudes, ``10 log10(mean(A_i^2))``, so a
-      stationary tone reads its level and a tone present half of the time
-      reads 3 dB less, as it does in an averaged spectrum.
+      the kept frames: frames ``floor((j + 1/2) n_frames_total / n_keep)``,
+      j = 0 .. n_keep - 1, spread evenly over the file.  The fit is joint: one
+      frequency for all of them and a complex amplitude per frame, the
+      maximum-likelihood estimate for a stationary tone (frames where the tone
+      is absent add only noise to the fitted energy and do not pull the
+      frequency).  The level is the power mean of the per-frame amplitudes,
+      ``10 log10(mean(A_i^2))``, so a stationary tone reads its level and a
+      tone present half of the time reads 3 dB less, as it does in an averaged
+      spectrum.
     * As in :func:`find_peaks`, tones are taken strongest first; each fitted
       tone's model is subtracted from the kept frames and its mean power from
       the mean spectrum before the next candidate is chosen.  When every frame
       is kept (``n_frames_total <= max_fit_frames``) the candidates come from
       the residual of the frames themselves, so one frame gives exactly
       :func:`find_peaks`.
-    * It is meant for stationary tones: every kept frame is fitted around the
-      same bin (within 1.5 bins of fs/n_fft).  A sweep gives the median of
-      its frequencies over the frames where it was near the candidate bin.
+    * It is meant for stationary tones.  A tone whose frequency wanders reads
+      the frequency that explains most of its energy over the kept frames.
     * Memory: ``n_freqs`` float64 plus ``n_keep * n_freqs`` complex64.
     """
 

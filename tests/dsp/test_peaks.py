@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from specscope.dsp.config import StftConfig
-from specscope.dsp.peaks import Peak, PeakAccumulator, estimate_peak, find_peaks, window_model
+from specscope.dsp.peaks import (
+    FIT_STORE_BUDGET_BYTES,
+    Peak,
+    PeakAccumulator,
+    estimate_peak,
+    find_peaks,
+    window_model,
+)
 from specscope.dsp.stft import FrameKernel, StreamingStft
 
 FS_HZ = 48000.0
@@ -253,6 +260,13 @@ def test_accumulator_keeps_at_most_max_fit_frames_spread_over_the_file():
     np.testing.assert_array_equal(acc.kept_frames, [62, 187, 312, 437, 562, 687, 812, 937])
     acc.add(np.zeros((1000, cfg.n_freqs), np.complex64))
     assert acc._kept.shape == (8, cfg.n_freqs)
+
+
+def test_accumulator_memory_is_bounded_for_huge_ffts():
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=131072, hop=131072, zero_pad=8)
+    acc = PeakAccumulator(cfg, n_frames_total=1000)
+    assert acc.kept_frames.size == FIT_STORE_BUDGET_BYTES // (8 * cfg.n_freqs) == 15
+    assert acc._kept.nbytes <= FIT_STORE_BUDGET_BYTES
 
 
 def test_a_tone_present_half_the_time_reads_3_db_less():
