@@ -59,7 +59,7 @@ from specscope.app.file_analysis import (
 )
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_row_map, make_scale
-from specscope.dsp.overview import pool_columns
+from specscope.dsp.overview import frames_per_column, pool_columns
 
 from .axes import FrequencyAxis, TimeAxis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
@@ -79,16 +79,27 @@ PAN_FRACTION = 0.2
 """Arrow keys move the view by this fraction of its span."""
 
 
-def format_clock(t_s: float, with_hours: bool) -> str:
-    """``'1:02:03.5'`` (h:mm:ss) or ``'62.5'`` (seconds) for a time in seconds."""
+CLOCK_TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400)
+"""Tick spacings of the h:mm:ss axis from one second up (below a second: 1, 2, 5 x 10^k)."""
+
+
+def format_clock(t_s: float, with_hours: bool, decimals: int | None = None) -> str:
+    """``'1:02:03.5'`` (h:mm:ss) or ``'62.5'`` (seconds) for a time in seconds.
+
+    `decimals` fixes the digits after the seconds' point; None shows one
+    only when the time is not a whole second.
+    """
     if not with_hours:
         return f"{t_s:g}"
     sign = "-" if t_s < 0 else ""
     t_s = abs(t_s)
+    if decimals is None:
+        decimals = 1 if abs(t_s - round(t_s)) > 1e-6 else 0
+    t_s = round(t_s, decimals)
     h = int(t_s // 3600)
     m = int((t_s - 3600 * h) // 60)
     s = t_s - 3600 * h - 60 * m
-    s_text = f"{s:04.1f}" if abs(s - round(s)) > 1e-6 else f"{round(s):02d}"
+    s_text = f"{s:0{3 + decimals}.{decimals}f}" if decimals else f"{round(s):02d}"
     return f"{sign}{h}:{m:02d}:{s_text}"
 
 
@@ -105,10 +116,22 @@ class ClockTimeAxis(TimeAxis):
         self.picture = None
         self.update()
 
+    def tickSpacing(self, minVal, maxVal, size):
+        if not self.clock:
+            return super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        target = span / max(2.0, size / 110.0)  # about one label per 110 px
+        if target < 1.0:
+            return super().tickSpacing(minVal, maxVal, size)
+        major = next((st for st in CLOCK_TICK_STEPS_S if st >= target), CLOCK_TICK_STEPS_S[-1])
+        minor = next((st for st in reversed(CLOCK_TICK_STEPS_S) if st <= major / 4), major / 5)
+        return [(float(major), 0.0), (float(minor), 0.0)]
+
     def tickStrings(self, values, scale, spacing):
         if not self.clock:
             return super().tickStrings(values, scale, spacing)
-        return [format_clock(v, True) for v in values]
+        decimals = 0 if spacing >= 1.0 else min(6, math.ceil(-math.log10(spacing) - 1e-9))
+        return [format_clock(v, True, decimals) for v in values]
 
 
 class _FileViewBox(pg.ViewBox):
@@ -759,12 +782,11 @@ class FileView(QWidget):
         if ov.fpc == 1 or span / ov.col_s >= 0.9 * w_px:  # the overview is fine enough already
             self._drop_detail()
             return
-        d = self.detail_tile
-        if d is not None and d.complete and self._best_tile(x0, x1) is d and d.col_s <= 1.01 * max(
-                span / w_px, a.cfg.hop_s):
-            return
         first, n = a.frame_span(x0 - 0.5 * span, x1 + 0.5 * span)
         max_cols = 2 * w_px
+        d = self.detail_tile
+        if d is not None and d.complete and self._best_tile(x0, x1) is d and d.fpc <= frames_per_column(n, max_cols):
+            return  # what is shown is as fine as a new computation would be
         want = (first, n, max_cols)
         if want == self._detail_want and "detail" in self._jobs:
             return

@@ -415,12 +415,22 @@ def test_log_scale_keeps_tones_visible(qtbot, view, wav):
     assert view.image.levels is not None and tuple(view.image.levels) == (-100.0, -10.0)
 
 
-def test_long_recordings_get_a_clock_axis():
+def test_long_recordings_get_a_clock_axis(qtbot):
     from specscope.app.gui.file_view import format_clock
 
     assert format_clock(3723.0, True) == "1:02:03"
     assert format_clock(3723.5, True) == "1:02:03.5"
     assert format_clock(59.0, False) == "59"
+    assert format_clock(3600.25, True, 2) == "1:00:00.25"
+    assert format_clock(59.96, True, 1) == "0:01:00.0"
+    from specscope.app.gui.file_view import ClockTimeAxis
+
+    axis = ClockTimeAxis()
+    axis.set_clock(True)
+    assert axis.tickSpacing(0.0, 7200.0, 1000)[0] == (900.0, 0.0)  # 7200 s / (1000/110 px) = 792 s -> 15 min
+    assert axis.tickSpacing(0.0, 30.0, 1000)[0] == (5.0, 0.0)
+    assert axis.tickStrings([3000.0, 3900.0], 1.0, 900.0) == ["0:50:00", "1:05:00"]
+    assert axis.tickStrings([3600.1], 1.0, 0.1) == ["1:00:00.1"]
 
 
 # --- screenshots under Xvfb --------------------------------------------------------------
