@@ -25,6 +25,8 @@ import sys
 EXIT_BAD_INPUT = 2
 EXIT_SOURCE_FAILED = 1
 REPORT_EVERY_S = 1.0
+SILENCE_DBFS = -199.0
+"""Peaks at the -200 dBFS floor (digital silence) are reported as null."""
 
 
 def register(subparsers) -> None:
@@ -144,6 +146,8 @@ class _Reporter:
     def _emit(self, f) -> None:
         st = self._stats()
         peak = f.peak  # estimated for this frame only
+        if peak is not None and peak.level_dbfs <= SILENCE_DBFS:
+            peak = None  # digital silence has no peak
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
         self._latencies = []
         self._out.put(

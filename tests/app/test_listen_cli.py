@@ -181,3 +181,10 @@ def test_listen_to_a_file_as_if_live(tmp_path):
     assert objs[-1]["summary"] is True and objs[-1]["frames"] == 1 + (3 * fs_hz - 1024) // 256
     res = specscope("listen", "--file", path, "--device", "pulse")
     assert res.returncode == 2 and "--file plays a file" in res.stderr
+
+
+def test_silence_has_no_peak(pulse_server):
+    res = specscope("listen", "--device", "pulse", "--samplerate", FS_HZ, "--seconds", 1, "--json")
+    assert res.returncode == 0, res.stderr
+    line = json.loads(res.stdout.splitlines()[0])
+    assert line["peak_hz"] is None and line["peak_dbfs"] is None and line["rms_dbfs"] == -200.0
