@@ -582,7 +582,10 @@ class FileView(QWidget):
         channel = "mix" if analysis.channel == "mix" else f"channel {analysis.channel}"
         self.file_label.setText(f"{os.path.basename(analysis.path)}: {format_clock(round(info.duration_s, 1), True)}, "
                                 f"{info.channels} ch, {channel} | {analysis.cfg.describe()}")
-        self.file_label.setToolTip(analysis.path)
+        self.file_label.setToolTip(f"{analysis.path}\n{info.encoding}")
+        warning = getattr(info, "warning", None) if getattr(info, "truncated", False) else None
+        if warning and self.selection is None:
+            self._set_status(str(warning))
         self._set_limits()
         self._update_spectrum_panel_view()
         if old_view is not None:

@@ -203,7 +203,9 @@ def test_bad_file_emits_error_and_keeps_previous_view(qtbot, view, wav, tmp_path
     before = view.displayed_image()[0].copy()
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk")
-    for path in (str(bad), str(tmp_path / "missing.wav")):
+    short = tmp_path / "short.wav"
+    sf.write(str(short), np.zeros(100, np.float32), FS_HZ)  # shorter than one 2048-sample frame
+    for path in (str(bad), str(tmp_path / "missing.wav"), str(short)):
         with qtbot.waitSignal(view.error, timeout=5000) as blocker:
             view.load(path)
         msg = blocker.args[0]
@@ -213,6 +215,17 @@ def test_bad_file_emits_error_and_keeps_previous_view(qtbot, view, wav, tmp_path
     with qtbot.waitSignal(view.error, timeout=5000) as blocker:
         view.set_config({"n_fft": 1000001})
     assert "n_fft" in blocker.args[0] and view.cfg.n_fft == 2048
+
+
+def test_truncated_file_opens_with_a_warning(qtbot, view, wav, tmp_path):
+    data = Path(wav).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 2 + 3])  # half the samples and a partial frame
+    _wait_loaded(qtbot, view, str(cut))
+    assert view.analysis.info.truncated
+    assert "truncated" in view.status_text.lower() or "cut" in view.status_text.lower()
+    assert view.analysis.info.duration_s == pytest.approx(DURATION_S / 2, abs=0.01)
+    assert view.overview_tile.complete
 
 
 def test_export_npz_and_csv_in_the_cli_format(qtbot, view, wav, tmp_path):
