@@ -114,6 +114,9 @@ class WindowModel:
         self.n_fft = n_fft
         self.zero_pad = zero_pad
         self.n_fft_padded = n_fft * zero_pad
+        self.signs = np.array([-1.0, 1.0]).reshape(2, 1, 1)
+        """Broadcasts kappa to (-kappa, +kappa) over the leading axis."""
+        self.signs.flags.writeable = False
         self.coeffs = spec.cosine_coeffs
         lobe = spec.main_lobe_half_width_bins
         # Fit bins (in bins of fs/n_fft): the main lobe around the peak, at least one either side.
@@ -289,23 +292,22 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, np.nd
     zp = model.zero_pad
     half_m = model.n_fft_padded // 2
     n_bins = min(2 * model.fit_half_width + 1, half_m // zp + 1)
-    lo = int(np.clip(k0 - zp * model.fit_half_width, 0, half_m - zp * (n_bins - 1)))
+    lo = min(max(k0 - zp * model.fit_half_width, 0), half_m - zp * (n_bins - 1))
     k = lo + zp * np.arange(n_bins)
     q_complex = model.whitener(lo, n_bins)  # (b, r)
     z = (spectra[:, k].astype(np.complex128) @ q_complex).real  # (m, r), whitened data
     kf = k.astype(np.float64)
-    signs = np.array([-1.0, 1.0]).reshape(2, 1, 1)
 
     def fit_at(kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # kappa (g,) -> fitted energy summed over the frames (g,) and a (m, g).
         # Whitened model: Re(a A + conj(a) B) = p c1 + q c2 with A, B = W(k -+ kappa) Qc, a = p + j q,
         # c1 = Re(A + B), c2 = Im(B - A), i.e. c1 + j c2 = conj(A) + B.
-        w = model(kf + signs * kappa[:, None]) @ q_complex  # (2, g, r)
+        w = model(kf + model.signs * kappa[:, None]) @ q_complex  # (2, g, r)
         u = np.conj(w[0]) + w[1]
         c1, c2 = u.real, u.imag
-        g11 = np.einsum("gr,gr->g", c1, c1)
-        g22 = np.einsum("gr,gr->g", c2, c2)
-        g12 = np.einsum("gr,gr->g", c1, c2)
+        g11 = np.vecdot(c1, c1)
+        g22 = np.vecdot(c2, c2)
+        g12 = np.vecdot(c1, c2)
         bz = z @ u.T  # (m, g): b1 + j b2
         b1, b2 = bz.real, bz.imag
         # 2x2 normal equations (Cramer); the tiny ridge keeps kappa = 0 and M/2, where c2 = 0
@@ -329,7 +331,7 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, np.nd
     if m_frames == 1 and lobe < k0 < half_m - lobe:
         # One frame away from DC and Nyquist (the live case): start from the parabola through the
         # log powers of k0 and its neighbours, within ~0.26 bins for every window.
-        left, centre, right = np.log(np.abs(spectra[0, k0 - 1 : k0 + 2].astype(np.complex128)) ** 2 + 1e-300)
+        left, centre, right = (math.log(float(v) + 1e-300) for v in np.abs(spectra[0, k0 - 1 : k0 + 2]))
         curvature = left - 2.0 * centre + right
         guess = k0 + (0.5 * (left - right) / curvature if curvature < 0 else 0.0)
         n_half = math.ceil(_GUESS_REACH_BINS / _GUESS_STEP_BINS)
