@@ -107,7 +107,13 @@ class WindowModel:
     zero_pad : int
         FFT length factor; ``M = n_fft * zero_pad``.
     window : numpy.ndarray
-        The window samples (``StftConfig.window_array``), used for Kaiser and Gaussian.
+        The window samples (``StftConfig.window_array``).
+
+    Notes
+    -----
+    Shared between threads through :func:`window_model`: after construction
+    it only adds entries to its memo of whitening matrices (single dict
+    assignments of values computed from immutable inputs, atomic in CPython).
     """
 
     def __init__(self, spec: WindowSpec, n_fft: int, zero_pad: int, window: np.ndarray) -> None:

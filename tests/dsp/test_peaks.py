@@ -160,6 +160,16 @@ def test_dc_and_nyquist_read_their_level(window):
     assert nyquist.level_dbfs == pytest.approx(0.0, abs=0.01)
 
 
+@pytest.mark.parametrize("window", ["boxcar", "hann", "flattop", "kaiser:8.6", "gaussian:1"])
+@pytest.mark.parametrize("zero_pad", [1, 8])
+def test_the_smallest_fft_still_reads_tones_exactly(window, zero_pad):
+    cfg = StftConfig(fs_hz=1000, n_fft=16, hop=16, window=window, zero_pad=zero_pad)
+    for kappa in [0.3, 1.7, 4.4, 7.5]:
+        peak = estimate_peak(spectrum_of(tone(16, kappa, 0.5, 0.3), cfg), cfg)
+        assert peak.bin / zero_pad == pytest.approx(kappa, abs=1e-3)
+        assert peak.level_dbfs == pytest.approx(20 * np.log10(0.5), abs=0.01)
+
+
 @pytest.mark.parametrize("window", TARGET_WINDOWS + OTHER_WINDOWS)
 @pytest.mark.parametrize("zero_pad", [1, 4])
 def test_window_transform_equals_its_defining_sum(window, zero_pad):
