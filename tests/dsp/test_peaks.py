@@ -79,6 +79,22 @@ def test_single_tone_anywhere_meets_the_targets_at_60_db_snr(window):
 
 
 @pytest.mark.parametrize("window", TARGET_WINDOWS)
+def test_tones_a_third_of_a_bin_from_dc_or_nyquist_meet_the_targets_at_every_phase(window):
+    # Where the tone and its mirror overlap, the error depends strongly on the phase: 100 phases each.
+    n = 1024
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=n, hop=n, window=window)
+    rng = np.random.default_rng(8)
+    for kappa in (0.3, 0.5, n / 2 - 0.3):
+        freq_err, level_err = [], []
+        for phase in np.linspace(0, 2 * np.pi, 100, endpoint=False):
+            peak = estimate_peak(spectrum_of(tone(n, kappa, 0.5, phase, snr_db=60, rng=rng), cfg), cfg)
+            freq_err.append(abs(peak.bin - kappa))
+            level_err.append(abs(peak.level_dbfs - 20 * np.log10(0.5)))
+        assert max(freq_err) <= FREQ_TOL_BINS
+        assert max(level_err) <= LEVEL_TOL_DB
+
+
+@pytest.mark.parametrize("window", TARGET_WINDOWS)
 @pytest.mark.parametrize("zero_pad", [2, 4, 8])
 def test_zero_padding_keeps_the_targets(window, zero_pad):
     positions, freq_err, level_err = sweep_errors(window, zero_pad, seeds=(3,))
