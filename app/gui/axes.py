@@ -6,8 +6,20 @@ Thread: the Qt GUI thread.
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PyQt6.QtWidgets import QGraphicsItem
 
 from specscope.dsp.freq_scales import FrequencyScale, LinearScale, format_hz
+
+
+def cache_axis(axis: pg.AxisItem) -> None:
+    """Keep the axis as a pixmap in device coordinates.
+
+    A plot whose data changes every frame also invalidates a sliver of its
+    axes (rounding at the shared edge); with the cache Qt blits the axis
+    instead of drawing every tick label again.  The cache is refreshed when the
+    axis itself changes.
+    """
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class FrequencyAxis(pg.AxisItem):
@@ -27,6 +39,7 @@ class FrequencyAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         # Ticks point outwards: an axis that reaches into the plot is repainted with every new column.
         self.setStyle(tickLength=6)
+        cache_axis(self)
         self._freq_scale: FrequencyScale = LinearScale()
         self.setLabel("Frequency", units="Hz")
 
@@ -68,5 +81,6 @@ class TimeAxis(pg.AxisItem):
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         self.setStyle(tickLength=6)
+        cache_axis(self)
         self.enableAutoSIPrefix(False)
         self.setLabel("Time", units="s")

@@ -36,7 +36,7 @@ from PyQt6.QtWidgets import QGraphicsView
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
-from .axes import FrequencyAxis, TimeAxis
+from .axes import FrequencyAxis, TimeAxis, cache_axis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from .history import FrameHistory
 from .readouts import cursor_readout
@@ -114,6 +114,7 @@ class SpectrogramView(pg.PlotWidget):
         self.colorbar = pg.ColorBarItem(values=(self.floor_db, self.ceiling_db), colorMap=colormap(self.colormap_name),
                                         interactive=False, width=14, label="Level (dBFS)")
         self.plotItem.layout.addItem(self.colorbar, 2, 5)
+        cache_axis(self.colorbar.axis)
         self.plotItem.layout.setColumnFixedWidth(4, 5)
         self.span_s = DEFAULT_SPAN_S
         self.paused = False

@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import QGraphicsView
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
-from .axes import FrequencyAxis
+from .axes import FrequencyAxis, cache_axis
 from .readouts import cursor_readout, note_name, peak_label
 
 DEFAULT_DECAY_DB_PER_S = 20.0
@@ -54,6 +54,7 @@ class SpectrumPanel(pg.PlotWidget):
         level_axis = pg.AxisItem("bottom")
         level_axis.enableAutoSIPrefix(False)
         level_axis.setStyle(tickLength=6)
+        cache_axis(level_axis)
         super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": level_axis})
         self.setLabel("bottom", "Level", units="dBFS")
         # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
