@@ -82,6 +82,8 @@ class CaptureSource:
         Channels to record; default: 1, or 2 if the device refuses mono.
     latency : str or float
         PortAudio's suggested latency: ``'low'``, ``'high'`` or seconds.
+    blocksize : int
+        Samples per callback; 0 (default) lets PortAudio deliver whatever it has, the lowest latency.
 
     Raises
     ------
@@ -113,12 +115,16 @@ class CaptureSource:
         fs_hz: float | None = None,
         channels: int | None = None,
         latency: str | float = "low",
+        blocksize: int = 0,
     ) -> None:
         import sounddevice as sd
 
         self._sd = sd
         self.device: InputDevice = resolve_input_device(device)
         self.latency = parse_latency(latency)
+        if isinstance(blocksize, bool) or not isinstance(blocksize, int) or blocksize < 0:
+            raise DeviceError(f"blocksize must be a number of samples >= 0, got {blocksize!r}")
+        self.blocksize = blocksize
         if fs_hz is None:
             fs_hz = self.device.default_fs_hz
         if isinstance(fs_hz, bool) or not isinstance(fs_hz, (int, float)) or not (math.isfinite(fs_hz) and fs_hz > 0):
@@ -188,6 +194,7 @@ class CaptureSource:
                     channels=self._channels,
                     dtype="float32",
                     latency=self.latency,
+                    blocksize=self.blocksize,
                     callback=self._callback,
                     finished_callback=self._on_finished,
                 )

@@ -50,7 +50,7 @@ N_LATENCIES = 1 << 16
 """Latencies kept for the median and 95th percentile (the most recent frames)."""
 POLL_MAX_S = 0.02
 """Longest the worker sleeps between looks at the ring buffer."""
-POLL_MIN_S = 0.008
+POLL_MIN_S = 0.015
 """Shortest sleep: frames are published in batches at most ~125 times a second, which halves the worker's
 per-batch overhead at hop 256 (48 kHz) for at most 8 ms of added latency."""
 
@@ -490,10 +490,12 @@ class Pipeline:
             start = ring.n_read - block.shape[0]
             if start != expected:
                 self._gap(start)
-            mono = block[:, 0] if self.channel == "mix" and block.shape[1] == 1 else (
-                block.mean(axis=1, dtype=np.float32) if self.channel == "mix" else block[:, self.channel]
-            )
-            mono = np.ascontiguousarray(mono)
+            if block.shape[1] == 1:
+                mono = block.reshape(-1)  # ring.read returned a fresh contiguous copy
+            elif self.channel == "mix":
+                mono = block.mean(axis=1, dtype=np.float32)
+            else:
+                mono = np.ascontiguousarray(block[:, self.channel])
             with self._lock:
                 self._samples_in += mono.shape[0]
             if self.on_samples is not None:

@@ -8,8 +8,9 @@ pipeline on an input device for a while and reports:
 * latency from the ADC time of each frame's last sample to the frame's publication (median, 95th
   percentile, ms), after a warm-up; the peer figure is Friture's quoted minimum response time of
   21.3 ms for 1024 points at 48 kHz, and the target is a median under 30 ms at low latency;
-* CPU time per second of audio: the DSP worker thread alone, and the whole process (worker, PortAudio
-  callback thread, idle main thread); the target is under 5 % of one core;
+* CPU time per second of audio: the DSP worker thread alone, the whole process (worker, PortAudio
+  callback thread, the sound server's client threads, idle main thread) and the busiest threads; the
+  target is under 5 % of one core;
 * the cost of one peak estimate, which consumers pay for the frames whose peak they read.
 
 Usage, with the test services (a PulseAudio null sink; any real input works too)::
@@ -47,7 +48,20 @@ def thread_cpu_s(native_id: int) -> float:
         return int(f.read().split()[0]) * 1e-9
 
 
-def measure(device: str | None, latency: str, seconds: float) -> dict:
+def all_threads_cpu_s() -> dict[str, float]:
+    """CPU seconds of every thread of this process, keyed by ``name[tid]``."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                name = f.read().strip()
+            out[f"{name}[{tid}]"] = thread_cpu_s(int(tid))
+        except OSError:
+            continue
+    return out
+
+
+def measure(device: str | None, latency: str, seconds: float, blocksize: int = 0) -> dict:
     cfg = StftConfig(48000.0, n_fft=2048, hop=256)
     latencies: list[float] = []
     lock = threading.Lock()
@@ -56,7 +70,7 @@ def measure(device: str | None, latency: str, seconds: float) -> dict:
         with lock:
             latencies.extend(f.latency_ms for f in frames if f.latency_ms is not None)
 
-    source = CaptureSource(device, 48000.0, 1, latency=latency)
+    source = CaptureSource(device, 48000.0, 1, latency=latency, blocksize=blocksize)
     pipe = Pipeline(source, cfg, on_frames=on_frames)
     pipe.start()
     try:
@@ -65,9 +79,11 @@ def measure(device: str | None, latency: str, seconds: float) -> dict:
             latencies.clear()
         samples0 = pipe.stats().samples_in
         worker0 = thread_cpu_s(pipe._thread.native_id)
+        threads0 = all_threads_cpu_s()
         proc0 = time.process_time()
         time.sleep(seconds)
         worker1 = thread_cpu_s(pipe._thread.native_id)
+        threads1 = all_threads_cpu_s()
         proc1 = time.process_time()
         stats = pipe.stats()
         stream_latency_s = source.actual_latency_s or 0.0
@@ -78,6 +94,7 @@ def measure(device: str | None, latency: str, seconds: float) -> dict:
         lat = np.array(latencies)
     return {
         "latency": latency,
+        "blocksize": blocksize,
         "stream_latency_s": stream_latency_s,
         "audio_s": audio_s,
         "frames": lat.size,
@@ -85,6 +102,9 @@ def measure(device: str | None, latency: str, seconds: float) -> dict:
         "latency_ms_p95": float(np.percentile(lat, 95)) if lat.size else None,
         "worker_cpu_per_audio_s": (worker1 - worker0) / audio_s if audio_s else None,
         "process_cpu_per_audio_s": (proc1 - proc0) / audio_s if audio_s else None,
+        "threads_cpu_per_audio_s": {
+            k: (threads1[k] - threads0.get(k, 0.0)) / audio_s for k in threads1 if audio_s and threads1[k] > 0
+        },
         "dsp_ms_per_frame": stats.dsp_ms_per_frame,
         "overflows": stats.overflows,
         "dropped": stats.dropped,
@@ -107,9 +127,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default=None, help="input device index or name (default: the default input)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per setting (default 10)")
+    parser.add_argument("--blocksize", type=int, default=0, help="samples per PortAudio callback (default 0: any)")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args()
-    results = [measure(args.device, latency, args.seconds) for latency in ("low", "high")]
+    results = [measure(args.device, latency, args.seconds, args.blocksize) for latency in ("low", "high")]
     peak_ms = peak_cost_ms()
     if args.json:
         print(json.dumps({"runs": results, "peak_estimate_ms": peak_ms, "cpus": os.cpu_count()}))
@@ -118,7 +139,8 @@ def main() -> None:
     for r in results:
         med, p95 = r["latency_ms_median"], r["latency_ms_p95"]
         print(
-            f"  latency {r['latency']:<4} (stream {1e3 * r['stream_latency_s']:.1f} ms): median {med:.1f} ms, "
+            f"  latency {r['latency']:<4} blocksize {r['blocksize']} (stream {1e3 * r['stream_latency_s']:.1f} ms): "
+            f"median {med:.1f} ms, "
             f"p95 {p95:.1f} ms, {med / FRITURE_MIN_RESPONSE_MS:.2f} x Friture's {FRITURE_MIN_RESPONSE_MS} ms; "
             f"target median < {TARGET_MEDIAN_MS:g} ms: {'met' if med < TARGET_MEDIAN_MS else 'MISSED'}"
         )
@@ -128,6 +150,8 @@ def main() -> None:
             f"{'met' if r['process_cpu_per_audio_s'] < TARGET_CPU_FRACTION else 'MISSED'}); "
             f"{r['dsp_ms_per_frame']:.3f} ms DSP per frame; overflows {r['overflows']}, dropped {r['dropped']}"
         )
+        busy = sorted(r["threads_cpu_per_audio_s"].items(), key=lambda kv: -kv[1])[:5]
+        print("      busiest threads: " + ", ".join(f"{k} {100 * v:.2f} %" for k, v in busy))
     print(f"  one peak estimate (paid by the consumer for frames whose peak it reads): {peak_ms:.2f} ms")
 
 
