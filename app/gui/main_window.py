@@ -14,10 +14,11 @@ import importlib.resources
 import importlib.util
 import math
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import QObject, QSettings, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -65,6 +66,19 @@ class _Bridge(QObject):
 
     frames = pyqtSignal(object)
     error = pyqtSignal(str)
+
+
+class _PaintCounter(QObject):
+    """Event filter noting the time of every paint event of the widget it watches."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.times: deque[float] = deque(maxlen=1000)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.times.append(time.perf_counter())
+        return False
 
 
 class _FaultBanner(QFrame):
@@ -123,7 +137,6 @@ class MainWindow(QMainWindow):
         self._latest = None
         self._latest_peak = None
         self._latest_dt_s = 0.0
-        self._repaints: list[float] = []
         self._last_health_s = 0.0
         self._lost_before = 0
         self._alarm_until_s = -1.0
@@ -184,6 +197,8 @@ class MainWindow(QMainWindow):
         self._apply_display_settings()
         self._restore_geometry()
 
+        self._paint_counter = _PaintCounter(self)
+        self.spectrogram.viewport().installEventFilter(self._paint_counter)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._on_tick)
@@ -347,19 +362,21 @@ class MainWindow(QMainWindow):
                 peak = self._latest.peak
                 if peak is not None:
                     self._latest_peak = peak
-                self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s)
+                t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
+                self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s, time_s=t_rel_s)
                 self._latest = None
                 self._latest_dt_s = 0.0
-        self._repaints.append(now)
         if now - self._last_health_s >= HEALTH_INTERVAL_S:
             self._last_health_s = now
             self._update_health(now)
 
     def repaint_rate_hz(self, now: float | None = None) -> float:
-        """Timer repaints per second over the last second."""
+        """Paint events of the spectrogram's viewport per second, over the last second."""
         now = time.perf_counter() if now is None else now
-        self._repaints = [t for t in self._repaints if now - t <= 1.0]
-        return float(len(self._repaints))
+        times = self._paint_counter.times
+        while times and now - times[0] > 1.0:
+            times.popleft()
+        return float(len(times))
 
     def _update_health(self, now: float) -> None:
         fps = self.repaint_rate_hz(now)

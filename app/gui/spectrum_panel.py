@@ -78,6 +78,7 @@ class SpectrumPanel(pg.PlotWidget):
         self.decay_db_per_s = DEFAULT_DECAY_DB_PER_S
         self.floor_db, self.ceiling_db = -120.0, 0.0
         self.last_db: np.ndarray | None = None
+        self.last_time_s: float | None = None
         self._hold_rows: np.ndarray | None = None
         self._peak_text = ""
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -119,7 +120,7 @@ class SpectrumPanel(pg.PlotWidget):
         self.hold_curve.clear()
 
     # --- data ---------------------------------------------------------------
-    def show_frame(self, db: np.ndarray, peak: PeakLike | None, dt_s: float) -> None:
+    def show_frame(self, db: np.ndarray, peak: PeakLike | None, dt_s: float, time_s: float | None = None) -> None:
         """Draw one spectrum.
 
         Parameters
@@ -131,10 +132,13 @@ class SpectrumPanel(pg.PlotWidget):
         dt_s : float
             Time since the previous frame shown, in s; the hold trace decays
             by ``decay_db_per_s * dt_s``.
+        time_s : float, optional
+            The frame's time (s, on the caller's time axis) for the cursor readout.
         """
         if self.row_map is None or self.cfg is None or db.shape[0] != self.cfg.n_freqs:
             return
         self.last_db = db
+        self.last_time_s = time_s
         rows = self.row_map.apply(db)
         u = self.row_map.row_centres_u
         if self._hold_rows is None or self._hold_rows.shape != rows.shape:
@@ -174,7 +178,7 @@ class SpectrumPanel(pg.PlotWidget):
         if self.cfg is None:
             return ""
         f_hz = float(self.scale.inverse(u))
-        return cursor_readout(f_hz, self.cfg, self.last_db)
+        return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s)
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()

@@ -134,7 +134,8 @@ def test_cursor_readouts_in_both_panels(qtbot, window, pulse_feed):
     spt = sp.getViewBox().mapViewToScene(QPointF(-50.0, 1003.0))
     sp.scene().sigMouseMoved.emit(spt)
     f_hz = sp.scale.inverse(sp.getViewBox().mapSceneToView(spt).y())
-    assert sp_readouts and sp_readouts[-1].startswith(f"{f_hz:.1f} Hz")
+    assert sp_readouts and sp_readouts[-1].startswith(f"t {sp.last_time_s:.3f} s | {f_hz:.1f} Hz")
+    assert -0.2 < sp.last_time_s < 0.2  # the newest frame, on the spectrogram's time axis
     assert sp_readouts[-1].endswith(f"bin 43 (1007.8 Hz) | {sp.last_db[43]:.1f} dBFS")
 
 
