@@ -44,6 +44,8 @@ from specscope.dsp.stft import StreamingStft
 
 RING_S = 2.0
 """Ring buffer length in seconds of audio: how long the worker may stall before samples are lost."""
+RING_MIN = 4096
+"""Smallest ring buffer, in sample frames."""
 MAX_LAG_S = 0.5
 """A worker more than this far behind (or two frames, if longer) skips ahead and counts the frames it drops."""
 N_LATENCIES = 1 << 16
@@ -274,10 +276,12 @@ class Pipeline:
         mono samples it reads (absolute index of the first sample, float32):
         a tap for tests and recorders.
     ring_s : float
-        Ring buffer length in seconds.
+        Ring buffer length in seconds (at least RING_MIN samples): how long
+        the worker may stall before the source overwrites unread samples.
     max_lag_s : float
-        Largest backlog the worker works through; beyond it (or beyond two
-        frames, whichever is longer) it skips to the newest samples.
+        Largest backlog the worker works through from a paced source; beyond
+        it (or beyond two frames, whichever is longer) it skips to the newest
+        samples and counts the frames it drops.
 
     Raises
     ------
@@ -311,7 +315,7 @@ class Pipeline:
         self.on_samples = on_samples
         self.max_lag_s = float(max_lag_s)
         fs = float(source.fs_hz)
-        self.ring = RingBuffer(max(round(ring_s * fs), 2 * N_FFT_MAX), n_ch)
+        self.ring = RingBuffer(max(round(ring_s * fs), RING_MIN), n_ch)
         self._cfg = cfg
         self._pending_cfg: StftConfig | None = None
         self._lock = threading.Lock()

@@ -153,7 +153,10 @@ def test_config_change_takes_effect_at_the_next_frame_without_reopening(pulse_fe
         pipe.set_config(StftConfig(44100.0))
 
 
-def test_stalled_consumer_costs_counted_samples_and_frames_never_the_callback(pulse_server):
+@pytest.mark.parametrize(("ring_s", "stall_s"), [(0.5, 1.5), (2.0, 1.0)])
+def test_stalled_consumer_costs_counted_samples_and_frames_never_the_callback(pulse_server, ring_s, stall_s):
+    # ring 0.5 s, stall 1.5 s: the ring buffer overwrites about a second of audio, counted;
+    # ring 2 s, stall 1 s: nothing is overwritten, but the worker skips the backlog beyond max_lag_s (0.5 s).
     cfg = StftConfig(FS_HZ, n_fft=2048, hop=512)
     stalled = threading.Event()
     rec = Recorder()
@@ -162,24 +165,30 @@ def test_stalled_consumer_costs_counted_samples_and_frames_never_the_callback(pu
         rec.on_frames(frames)
         if not stalled.is_set():
             stalled.set()
-            time.sleep(1.5)  # a consumer hanging three times longer than the ring buffer holds
+            time.sleep(stall_s)
 
-    src = CaptureSource("pulse", FS_HZ, 1)
-    pipe = Pipeline(src, cfg, on_frames=slow_consumer, ring_s=0.5)
-    assert pipe.ring.capacity == 262144  # at least 2 x N_FFT_MAX; 5.5 s at 48 kHz
-    pipe.ring = type(pipe.ring)(FS_HZ // 2, 1)  # 0.5 s, to overflow it within the test
+    pipe = Pipeline(CaptureSource("pulse", FS_HZ, 1), cfg, on_frames=slow_consumer, ring_s=ring_s)
+    assert pipe.ring.capacity == ring_s * FS_HZ
     pipe.start()
     try:
-        time.sleep(3.0)
+        time.sleep(stall_s + 1.5)
     finally:
         pipe.stop()
     st = pipe.stats()
     assert st.overflows == 0  # PortAudio never had to drop input: the callback was not blocked
-    assert st.overwritten > 0.5 * FS_HZ  # about a second of audio overwritten and counted
+    if ring_s < stall_s:
+        assert st.overwritten > 0.5 * FS_HZ
+    else:
+        assert st.overwritten == 0
     idx = [f.index for f in rec.frames]
     assert np.all(np.diff(idx) >= 1)
-    assert st.dropped == idx[-1] + 1 - len(idx) > 0  # gaps in the index are exactly the dropped frames
+    # Gaps in the index are exactly the dropped frames: at least those of the stall beyond the lag limit.
+    assert st.dropped == idx[-1] + 1 - len(idx) >= (stall_s - 0.5) * FS_HZ / cfg.hop - 2
     assert st.frames == len(rec.frames)
+    # After the gap, frames are again consecutive and times advance by one hop each.
+    gap = int(np.argmax(np.diff(idx)))
+    after = rec.frames[gap + 1 :]
+    assert np.all(np.diff([f.sample_start for f in after]) == cfg.hop)
 
 
 def test_lost_device_calls_on_error_within_two_seconds(pulse_server, sink_loss):
