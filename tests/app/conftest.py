@@ -27,6 +27,10 @@ sink_loss
     A function that unloads the null-sink module (the "device disappears");
     at teardown the sink is loaded again, made the default and the keep-alive
     recording restarted, so later tests still have a source.
+
+Everything played into the sink is mixed: two test runs sharing one server
+(two developers, or two terminals) disturb each other's sample-exact checks.
+Give a run its own server with ``SPECSCOPE_TEST_STATE=/tmp/some-dir``.
 """
 
 from __future__ import annotations
