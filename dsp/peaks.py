@@ -26,7 +26,8 @@ target: there a bin's real and imaginary parts are correlated through the
 mirror).  The fitted energy is maximised over kappa on a grid: for one frame away
 from DC and Nyquist (the live case) a grid of 1/64 bin around the
 log-parabola estimate and the maximum of the quartic through its best five
-points (one evaluation of the model in all; bias below 2e-6 bins); otherwise
+points (one evaluation of the model in all, on a grid sized at start-up from the
+window's log-parabola bias; bias below 2e-6 bins); otherwise
 a coarse then a fine grid, a parabola, and a second parabola through three
 points 5e-4 bins apart.  The level is
 ``20 log10(2 |a|)`` dBFS, so a full-scale sine reads 0 dBFS with every window,
@@ -68,8 +69,8 @@ FIT_STORE_BUDGET_BYTES = 64 << 20
 _COARSE_POINTS = 13
 _ZOOM_POINTS = 33
 _POLISH_STEP_BINS = 5e-4
-_GUESS_REACH_BINS = 0.375
 _GUESS_STEP_BINS = 1.0 / 64.0
+_GUESS_MARGIN_BINS = 0.03
 _SEARCH_HALF_RANGE_BINS = 1.5
 _COARSE_STEP_BINS = 0.25
 
@@ -151,6 +152,22 @@ class WindowModel:
             self._table = spectrum * np.exp(1j * np.pi * np.arange(n_fft * q) / q)
         self.leakage_half_width = self._leakage_reach()
         """Bins (padded) beyond which |W| stays below LEAKAGE_FLOOR_DB re W(0)."""
+        self.guess_half_points = self._guess_half_points()
+        """Half-width of the grid around the log-parabola estimate, in steps of _GUESS_STEP_BINS."""
+
+    def _guess_half_points(self) -> int:
+        # The log-parabola's worst bias for this window (noise-free, no mirror), plus a margin for
+        # noise; beyond it the search falls back to the full grid, so this only sets the speed.
+        zp = self.zero_pad
+        # Tone to maximum bin, in padded bins: within half a bin of fs/n_fft (flat-top's ripple can put
+        # the maximum of a zero-padded spectrum that far off).
+        offsets = np.linspace(0.0, 0.5 * zp, 26)
+        k = np.array([-zp, 0.0, zp])
+        log_mag = np.log(np.abs(self(k[None, :] - offsets[:, None])))
+        left, centre, right = log_mag[:, 0], log_mag[:, 1], log_mag[:, 2]
+        bias = np.max(np.abs(0.5 * zp * (left - right) / (left - 2.0 * centre + right) - offsets))
+        reach = 1.5 * float(bias) / zp + _GUESS_MARGIN_BINS
+        return max(3, math.ceil(min(reach, 0.375) / _GUESS_STEP_BINS))
 
     def _leakage_reach(self) -> int:
         # The side-lobe peaks lie near half-integer bins of fs/n_fft.
@@ -338,11 +355,11 @@ def _fit(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, np.nd
     grid = None
     if m_frames == 1 and lobe < k0 < half_m - lobe:
         # One frame away from DC and Nyquist (the live case): start from the parabola through the
-        # log powers of k0 and its neighbours, within ~0.26 bins for every window.
-        left, centre, right = (math.log(float(v) + 1e-300) for v in np.abs(spectra[0, k0 - 1 : k0 + 2]))
+        # log magnitudes of k0 and the bins one bin of fs/n_fft either side.
+        left, centre, right = (math.log(float(v) + 1e-300) for v in np.abs(spectra[0, k0 - zp : k0 + zp + 1 : zp]))
         curvature = left - 2.0 * centre + right
-        guess = k0 + (0.5 * (left - right) / curvature if curvature < 0 else 0.0)
-        n_half = math.ceil(_GUESS_REACH_BINS / _GUESS_STEP_BINS)
+        guess = k0 + (0.5 * zp * (left - right) / curvature if curvature < 0 else 0.0)
+        n_half = model.guess_half_points
         grid = _fold(guess + _GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1), hi_kappa)
         e, a = fit_at(grid)
         if 1 < int(np.argmax(e)) < grid.size - 2:
