@@ -421,13 +421,14 @@ class MainWindow(QMainWindow):
                 self.apply_stft(new)
             else:
                 self.settings = new
-                self._apply_display_settings()
+                self._apply_display_group(group)
         except Exception as exc:  # refused: keep (and restore) the previous settings
             self.settings = old
             self.controls.set_settings(old)
             if group == "source":
                 self.start()
-            self._apply_display_settings()
+            else:
+                self._apply_display_group(group)
             self.banner.show_message(f"Setting refused, previous settings kept: {_one_line(exc)}", reconnect=False)
             return
         save_settings(self.store, self.settings)
@@ -446,6 +447,21 @@ class MainWindow(QMainWindow):
             self.pipeline.set_config(cfg)
         self.settings = new
         self._set_cfg(cfg)
+
+    def _apply_display_group(self, group: str) -> None:
+        """Apply one group of display settings; only a scale or range change redraws the image from the history."""
+        s = self.settings
+        if group == "levels":
+            self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
+            self.spectrum.set_levels(s.floor_db, s.ceiling_db)
+        elif group == "colormap":
+            self.spectrogram.set_colormap(s.colormap)
+        elif group == "span":
+            self.spectrogram.set_span(s.span_s)
+        elif group == "decay":
+            self.spectrum.set_decay(s.decay_db_per_s)
+        else:
+            self._apply_view()
 
     def _apply_display_settings(self) -> None:
         s = self.settings

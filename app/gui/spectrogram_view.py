@@ -168,7 +168,8 @@ class SpectrogramView(pg.PlotWidget):
         self._follow_wall_s = None
         self._newest_seq = self._visible_seq = self._last_painted_seq = -1
         self.setYRange(row_map.u_lo, row_map.u_hi, padding=0.0)
-        self.setXRange(-self.span_s, 0.0, padding=0.0)
+        if not self.paused:
+            self.setXRange(-self.span_s, 0.0, padding=0.0)
         if len(history):
             db, times = history.ordered()
             self._write(row_map.apply(db), times, history.first_seq, time.perf_counter())

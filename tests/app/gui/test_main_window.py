@@ -280,3 +280,31 @@ def test_health_indicator_turns_visible_when_audio_is_lost(qtbot, window, monkey
     assert "overflows 3" in w.health_label.text()
     qtbot.wait(700)
     assert w.health_label.styleSheet() == HEALTH_ALARM_STYLE  # stays visible, not a flash
+
+
+def test_display_settings_apply_live_and_bad_range_is_refused(qtbot, window, pulse_feed):
+    w = window
+    pulse_feed.tone(TONE_HZ, -6.0, 4.0)
+    _wait_for_tone(qtbot, w, 43, frames=40)
+    items = [id(i) for i in w.spectrogram.image_items()]
+    s = w.controls.settings()
+    s.floor_db, s.ceiling_db = -80.0, -20.0
+    w.controls.set_settings(s)
+    w._on_control_changed("levels")
+    assert [id(i) for i in w.spectrogram.image_items()][: len(items)] == items  # no rebuild for levels
+    assert all(tuple(i.levels) == (-80.0, -20.0) for i in w.spectrogram.image_items())
+    assert w.spectrum.getViewBox().viewRange()[0] == [-80.0, -20.0]
+    s.f_min_hz, s.f_max_hz = 5000.0, 2000.0  # empty range
+    w.controls.set_settings(s)
+    w._on_control_changed("view")
+    assert "refused" in w.banner.text.text() and "f_min < f_max" in w.banner.text.text()
+    assert (w.settings.f_min_hz, w.settings.f_max_hz) == (0.0, 0.0)
+    assert (w.controls.settings().f_min_hz, w.controls.settings().f_max_hz) == (0.0, 0.0)
+    s = w.controls.settings()
+    s.f_min_hz, s.f_max_hz = 500.0, 2000.0
+    w.controls.set_settings(s)
+    w._on_control_changed("view")
+    rm = w.spectrogram.row_map
+    assert (rm.first_bin[0], rm.last_bin[-1]) == (21, 85)  # 500 / 23.4375 = 21.3, 2000 / 23.4375 = 85.3
+    df = w.cfg.delta_f_hz
+    assert w.spectrogram.getViewBox().viewRange()[1] == pytest.approx([20.5 * df, 85.5 * df])
