@@ -227,6 +227,7 @@ class FileView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(True)
         self._settings = dict(DEFAULT_SETTINGS)
         self.scale: FrequencyScale = make_scale("linear")
         self.floor_db, self.ceiling_db = -120.0, 0.0
@@ -484,6 +485,16 @@ class FileView(QWidget):
         self.player.stop()
         for job in jobs:
             job.join(timeout_s)
+
+    def dragEnterEvent(self, ev) -> None:
+        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev) -> None:
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            ev.acceptProposedAction()
+            self.load(paths[0])
 
     def closeEvent(self, ev) -> None:
         self.shutdown()
@@ -825,15 +836,12 @@ class FileView(QWidget):
 
     # --- cursor readout --------------------------------------------------------------------
     def spectrum_at(self, t_s: float) -> np.ndarray | None:
-        """dBFS per bin of the column shown at time `t_s` (max over the frames it covers)."""
-        x0, x1 = self.visible_time_range_s()
-        tile = self._best_tile(min(x0, t_s), max(x1, t_s))
+        """dBFS per bin of the data column drawn at time `t_s`: one frame, or the maximum of the frames it covers."""
+        tile = self.shown_tile
         if tile is None:
             return None
         c = tile.column_at(t_s)
-        if c is None or c >= max(tile.n_cols_done, 1 if tile is self.overview_tile else 0):
-            if tile is self.overview_tile and c is not None:
-                return tile.db[:, c]
+        if c is None or (tile is not self.overview_tile and c >= tile.n_cols_done):
             return None
         return tile.db[:, c]
 

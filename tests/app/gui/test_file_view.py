@@ -217,6 +217,30 @@ def test_bad_file_emits_error_and_keeps_previous_view(qtbot, view, wav, tmp_path
     assert "n_fft" in blocker.args[0] and view.cfg.n_fft == 2048
 
 
+def test_dropping_a_file_opens_it(qtbot, view, wav):
+    from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PyQt6.QtGui import QDragEnterEvent, QDropEvent
+
+    # Qt delivers drops only during a real drag; the handlers are called as Qt would call them.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(wav)])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(10, 10), *args)
+    enter.setAccepted(False)
+    view.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+        view.dropEvent(QDropEvent(QPointF(10, 10), *args))
+    assert view.path == wav
+    text = QMimeData()
+    text.setText("not a file")
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, text, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    enter.setAccepted(False)
+    view.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+
+
 def test_truncated_file_opens_with_a_warning(qtbot, view, wav, tmp_path):
     data = Path(wav).read_bytes()
     cut = tmp_path / "cut.wav"
