@@ -51,6 +51,7 @@ from PyQt6.QtWidgets import (
 
 from specscope.app.file_analysis import (
     MAX_EXPORT_BYTES,
+    OVERVIEW_MAX_CELLS,
     BackgroundJob,
     FileAnalysis,
     SelectionSpectrum,
@@ -797,7 +798,7 @@ class FileView(QWidget):
             self._drop_detail()
             return
         first, n = a.frame_span(x0 - 0.5 * span, x1 + 0.5 * span)
-        max_cols = 2 * w_px
+        max_cols = max(1, min(2 * w_px, OVERVIEW_MAX_CELLS // a.cfg.n_freqs))  # memory bound for very fine bins
         d = self.detail_tile
         if d is not None and d.complete and self._best_tile(x0, x1) is d and d.fpc <= frames_per_column(n, max_cols):
             return  # what is shown is as fine as a new computation would be
