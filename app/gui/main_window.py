@@ -53,7 +53,7 @@ HEALTH_ALARM_S = 5.0
 """The health indicator stays highlighted this long after audio was lost."""
 HEALTH_ALARM_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 0 6px; }"
 HEALTH_QUIET_STYLE = "QLabel { color: palette(mid); }"
-DEMO_NOTICE = "No input device found: playing the bundled demo recording (resources/demo.wav) in a loop"
+DEMO_NOTICE = "No input device: playing the demo recording (looped)"
 
 
 def demo_path() -> Path:
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         # --- live tab: banner, spectrogram | spectrum, readout line
         self.spectrogram = SpectrogramView()
         self.spectrum = SpectrumPanel()
-        self.spectrum.setMinimumWidth(220)
+        self.spectrum.setMinimumWidth(270)
         self.banner = _FaultBanner()
         self.banner.reconnect.clicked.connect(self.reconnect)
         self.readout = QLabel(" ")
@@ -188,6 +188,10 @@ class MainWindow(QMainWindow):
 
         # --- status bar: configuration, health
         self.config_label = QLabel()
+        self.source_label = QLabel()
+        self.source_label.setStyleSheet("QLabel { color: #ffcc66; font-weight: bold; padding: 0 6px; }")
+        self.source_label.hide()
+        self.statusBar().addWidget(self.source_label)
         self.health_label = QLabel()
         self.statusBar().addWidget(self.config_label, 1)
         self.statusBar().addPermanentWidget(self.health_label)
@@ -325,7 +329,13 @@ class MainWindow(QMainWindow):
         self._latest = None
         self._latest_peak = None
         self._apply_view()
-        self.config_label.setText(cfg.describe() + (f"   ·   {self.source_notice}" if self.source_notice else ""))
+        self.config_label.setText(cfg.describe())
+        self.config_label.setToolTip(cfg.describe())
+        self.source_label.setText(self.source_notice)
+        self.source_label.setToolTip(f"{self.source_notice}: {demo_path()}" if self.source_notice == DEMO_NOTICE
+                                     else self.source_notice)
+        self.source_label.setVisible(bool(self.source_notice))
+        self.setWindowTitle(f"specscope — {self.source_notice}" if self.source_notice else "specscope")
 
     # --- frames (GUI thread, queued from the worker) ---------------------------
     def _on_frames(self, frames: list) -> None:

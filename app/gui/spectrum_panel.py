@@ -162,11 +162,12 @@ class SpectrumPanel(pg.PlotWidget):
         note = note_name(peak.freq_hz)
         self._peak_text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin) + (f"\n{note}" if note else "")
         self.label.setText(self._peak_text)
-        # Keep the label inside the plot: right-aligned at the ceiling, above the peak unless near the top.
+        # Keep the label inside the plot: from the left edge (a narrow panel clips only its end),
+        # above the peak unless the peak is near the top.
         lo, hi = self.getViewBox().viewRange()[1]
         near_top = u > lo + 0.85 * (hi - lo)
-        self.label.setAnchor((1.0, 0.0) if near_top else (1.0, 1.0))
-        self.label.setPos(self.ceiling_db, u)
+        self.label.setAnchor((0.0, 0.0) if near_top else (0.0, 1.0))
+        self.label.setPos(self.floor_db, u)
 
     def peak_text(self) -> str:
         """The label now shown at the peak marker (``''`` if none)."""

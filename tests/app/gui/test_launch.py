@@ -20,7 +20,8 @@ out = {}
 def probe():
     from specscope.app.gui.main_window import MainWindow
     w = next(x for x in app.topLevelWidgets() if isinstance(x, MainWindow))
-    out.update(status=w.config_label.text(), running=w.pipeline is not None and w.pipeline.running,
+    out.update(status=w.config_label.text(), source=w.source_label.text(), title=w.windowTitle(),
+               running=w.pipeline is not None and w.pipeline.running,
                frames=w.frames_received, tabs=[w.tabs.tabText(i) for i in range(w.tabs.count())],
                current=w.tabs.tabText(w.tabs.currentIndex()),
                banner=w.banner.text.text() if w.banner.isVisible() else "")
@@ -45,7 +46,8 @@ def test_no_input_device_plays_the_demo_and_says_so(tmp_path):
            "XDG_RUNTIME_DIR": str(tmp_path)}
     out = _run(tmp_path, env)
     assert out["code"] == 0 and out["running"] and out["frames"] > 100, out
-    assert DEMO_NOTICE in out["status"], out
+    assert out["source"] == DEMO_NOTICE and DEMO_NOTICE in out["title"], out
+    assert out["status"].startswith("fs ") and "Δf" in out["status"]
     assert demo_path().is_file()
 
 
