@@ -516,7 +516,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setChecked(paused)
         self.pause_action.setText("Resume (Space)" if paused else "Pause (Space)")
         if paused:
-            self.statusBar().showMessage("Paused: drag or zoom the time axis to look back; Space resumes", 0)
+            self.spectrogram.setFocus()
+            self.statusBar().showMessage("Paused: drag, wheel or ←/→/Home/End to look back; Space resumes", 0)
         else:
             self.statusBar().clearMessage()
 

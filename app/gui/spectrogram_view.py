@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, pyqtSignal
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.dsp.config import StftConfig
@@ -105,6 +105,7 @@ class SpectrogramView(pg.PlotWidget):
         self.plotItem.layout.setContentsMargins(2, 10, 6, 2)  # room for the top tick labels
         self.setMenuEnabled(False)
         self.plotItem.hideButtons()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrow keys scroll a paused view
         vb = self.getViewBox()
         vb.disableAutoRange()
         vb.setMouseEnabled(x=False, y=False)
@@ -303,6 +304,30 @@ class SpectrogramView(pg.PlotWidget):
         self.strip.setPos(-t_ref, 0.0)
         # Newest column whose right edge is on screen (for the latency measurement).
         self._visible_seq = self._newest_seq - math.floor((target - t_ref) / self.cfg.hop_s + 1e-9)
+
+    def keyPressEvent(self, ev) -> None:
+        """While paused: Left/Right pan by a fifth of the visible span, Home/End jump to the oldest/newest frame."""
+        if not self.paused or self.history is None or len(self.history) == 0:
+            super().keyPressEvent(ev)
+            return
+        x0, x1 = self.getViewBox().viewRange()[0]
+        width = x1 - x0
+        _, times = self.history.ordered_times()
+        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
+        key = ev.key()
+        if key == Qt.Key.Key_Left:
+            x0 = max(oldest, x0 - 0.2 * width)
+        elif key == Qt.Key.Key_Right:
+            x0 = min(0.0 - width, x0 + 0.2 * width)
+        elif key == Qt.Key.Key_Home:
+            x0 = oldest
+        elif key == Qt.Key.Key_End:
+            x0 = -width
+        else:
+            super().keyPressEvent(ev)
+            return
+        self.setXRange(x0, x0 + width, padding=0.0)
+        ev.accept()
 
     def _on_tile_painted(self, seq: int) -> None:
         seq = min(seq, self._visible_seq)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF
+from PyQt6.QtCore import QPointF, Qt
 
 from specscope.app.gui.history import FrameHistory, history_capacity
 from specscope.app.gui.spectrogram_view import TILE_COLS, SpectrogramView
@@ -137,3 +137,23 @@ def test_levels_and_colormap_reach_every_tile(qtbot):
         view.set_levels(0.0, -10.0)
     with pytest.raises(ValueError, match="time span"):
         view.set_span(120.0)
+
+
+def test_keys_scroll_a_paused_view(qtbot):
+    cfg = StftConfig(8000.0, 256, 64)  # 125 frames/s
+    view, history = _make_view(qtbot, cfg)
+    view.set_span(2.0)
+    db, times = _tone_frames(cfg, 1000.0, 6.0)
+    _feed(view, history, db, times)
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert view.getViewBox().viewRange()[0] == [-2.0, 0.0]  # live: keys do not scroll
+    view.set_paused(True)
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert view.getViewBox().viewRange()[0] == pytest.approx([-2.4, -0.4])
+    qtbot.keyClick(view, Qt.Key.Key_Home)  # the oldest frame the history keeps (5 s here)
+    first_kept = history.ordered_times()[1][0]
+    assert first_kept == pytest.approx(times[-1] - (history.capacity - 1) * cfg.hop_s)
+    lo, hi = view.visible_time_range_s()
+    assert (lo, hi) == pytest.approx((first_kept - 0.5 * cfg.hop_s, first_kept - 0.5 * cfg.hop_s + 2.0))
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.getViewBox().viewRange()[0] == pytest.approx([-2.0, 0.0])
