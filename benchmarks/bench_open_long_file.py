@@ -83,9 +83,13 @@ def main() -> int:
     marks: dict[str, float] = {}
     gaps = {"max_s": 0.0, "last": time.perf_counter(), "paint_max_s": 0.0}
 
+    gaps["after_first_s"] = 0.0
+
     def tick() -> None:
         now = time.perf_counter()
         gaps["max_s"] = max(gaps["max_s"], now - gaps["last"])
+        if "first" in marks:
+            gaps["after_first_s"] = max(gaps["after_first_s"], now - gaps["last"])
         gaps["last"] = now
 
     def repaint() -> None:
@@ -122,7 +126,8 @@ def main() -> int:
     print(f"time to first view:    {marks.get('first', float('nan')) - t_start:6.2f} s   (target < 2 s)")
     print(f"time to full overview: {marks.get('full', float('nan')) - t_start:6.2f} s   (target < 30 s)")
     print(f"peak RSS:              {peak_rss_mb:6.0f} MB  (target < 400 MB; {rss_before_mb:.0f} MB before loading)")
-    print(f"GUI responsiveness:    longest gap between 10 ms timer ticks {1e3 * gaps['max_s']:.0f} ms, "
+    print(f"GUI responsiveness:    longest gap between 10 ms timer ticks {1e3 * gaps['max_s']:.0f} ms "
+          f"({1e3 * gaps['after_first_s']:.0f} ms after the first view), "
           f"longest full repaint {1e3 * gaps['paint_max_s']:.0f} ms")
     # The click at 1:23:45 must be in the overview (max pooling keeps a 5 ms event).
     c = ov.column_at(CLICK_AT_S)
