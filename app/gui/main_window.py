@@ -191,9 +191,9 @@ class MainWindow(QMainWindow):
         self.source_label = QLabel()
         self.source_label.setStyleSheet("QLabel { color: #ffcc66; font-weight: bold; padding: 0 6px; }")
         self.source_label.hide()
-        self.statusBar().addWidget(self.source_label)
+        self.statusBar().addPermanentWidget(self.source_label)
         self.health_label = QLabel()
-        self.statusBar().addWidget(self.config_label, 1)
+        self.statusBar().addPermanentWidget(self.config_label, 1)  # permanent: messages do not hide it
         self.statusBar().addPermanentWidget(self.health_label)
 
         self.refresh_devices()
