@@ -76,6 +76,8 @@ DETAIL_DELAY_MS = 120
 """Start computing a zoomed range after the view has been still this long."""
 WHEEL_ZOOM_PER_STEP = 1.25
 """Zoom factor per wheel notch (120 units)."""
+HINT = ("wheel: zoom time · Ctrl+wheel: zoom Hz · drag: pan · Shift+drag: select time (Ctrl: and Hz) · "
+        "click: seek · Space: play/pause · P: play selection · Home: show all")
 PAN_FRACTION = 0.2
 """Arrow keys move the view by this fraction of its span."""
 
@@ -320,7 +322,7 @@ class FileView(QWidget):
         self.export_data_button.clicked.connect(self._ask_export_data)
         self.status = QLabel("")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout_label = QLabel("")
+        self.readout_label = QLabel(HINT)
         self._set_busy(False)
 
         self.file_label = QLabel("no file")

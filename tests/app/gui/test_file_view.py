@@ -217,6 +217,29 @@ def test_bad_file_emits_error_and_keeps_previous_view(qtbot, view, wav, tmp_path
     assert "n_fft" in blocker.args[0] and view.cfg.n_fft == 2048
 
 
+def test_channel_setting_analyses_one_channel_or_the_mix(qtbot, view, tmp_path):
+    fs = 16000
+    t = np.arange(2 * fs) / fs
+    left, right = 0.5 * np.sin(2 * np.pi * 1000 * t), 0.5 * np.sin(2 * np.pi * 3000 * t)
+    path = tmp_path / "lr.wav"
+    sf.write(str(path), np.stack([left, right], axis=1).astype(np.float32), fs, subtype="FLOAT")
+    _wait_loaded(qtbot, view, str(path))
+
+    def level(f_hz):
+        cfg = view.cfg
+        return float(np.median(view.overview_tile.db[round(f_hz / cfg.delta_f_hz)]))
+
+    # mix = (L + R) / 2: each tone at half amplitude, 0.25 -> -12 dBFS (Hann scalloping within 1.5 dB)
+    assert -13.5 < level(1000) < -11.9 and -13.5 < level(3000) < -11.9
+    for channel, (on, off) in ((1, (3000, 1000)), (0, (1000, 3000))):
+        with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+            view.set_config({"channel": channel})
+        assert -7.5 < level(on) < -5.9 and level(off) < -100
+    with qtbot.waitSignal(view.error, timeout=5000) as blocker:
+        view.set_config({"channel": 2})
+    assert "channel 2" in blocker.args[0] and view.settings()["channel"] == 0
+
+
 def test_dropping_a_file_opens_it(qtbot, view, wav):
     from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
     from PyQt6.QtGui import QDragEnterEvent, QDropEvent
