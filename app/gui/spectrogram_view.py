@@ -41,7 +41,7 @@ from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
 from .history import FrameHistory
 from .readouts import cursor_readout
 
-TILE_COLS = 128
+TILE_COLS = 64
 EMPTY_DB = -400.0
 """Value of columns not yet written (below any floor: drawn in the floor colour)."""
 LOG_MEL_ROWS = 1024
