@@ -303,6 +303,10 @@ class FileView(QWidget):
         self.playhead.hide()
 
         self.spectrum = SpectrumPanel()
+        # Same top and bottom margins as the panel, so the linked frequency axes line up pixel for pixel.
+        _, top, _, bottom = self.spectrum.plotItem.layout.getContentsMargins()
+        left, _, right, _ = self.plot.plotItem.layout.getContentsMargins()
+        self.plot.plotItem.layout.setContentsMargins(left, top, right, bottom)
         self.spectrum.setYLink(self.plot)
         self.spectrum.set_levels(self.floor_db, self.ceiling_db)
 
@@ -991,6 +995,10 @@ class FileView(QWidget):
     def _on_play_position(self, t_s: float) -> None:
         self.playhead.setPos(t_s)
         self.playhead.show()
+        if self.selection is None:  # without a selection the panel shows the spectrum under the play line
+            db = self.spectrum_at(t_s)
+            if db is not None:
+                self.spectrum.show_frame(db, None, 0.0)
 
     def _on_play_state(self, playing: bool) -> None:
         self.play_button.setText("Pause" if playing else "Play")

@@ -172,6 +172,13 @@ def test_selection_spectrum_peak_within_0_2_percent_of_a_bin(qtbot, view, tmp_pa
     assert res.peak.level_dbfs == pytest.approx(20 * np.log10(0.25), abs=0.05)
     assert "peak 2345.7 Hz" in blocker.args[0] and "(1.000 s" in blocker.args[0]
     assert view.spectrum.peak_text().startswith("2345.7 Hz")
+    # The panel's frequency axis follows the spectrogram's, pixel for pixel.
+    view.set_freq_range(2000.0, 3000.0)
+    qtbot.wait(20)
+    panel_vb = view.spectrum.getViewBox()
+    assert panel_vb.viewRange()[1] == pytest.approx(view.vb.viewRange()[1], abs=1e-6)
+    assert panel_vb.sceneBoundingRect().top() == view.vb.sceneBoundingRect().top()
+    assert panel_vb.sceneBoundingRect().height() == pytest.approx(view.vb.sceneBoundingRect().height(), abs=1)
     # A frequency band picks the peak inside it.
     with qtbot.waitSignal(view.selection_changed, timeout=10000):
         view.set_selection(2.2, 2.8, 5000.0, 9000.0)
@@ -327,6 +334,7 @@ def test_playback_moves_the_cursor_and_pauses(qtbot, view, wav):
     view.player.position_changed.connect(positions.append)
     view.seek(2.0)
     assert view.playhead.value() == pytest.approx(2.0)
+    np.testing.assert_array_equal(view.spectrum.last_db, view.spectrum_at(2.0))  # panel: spectrum at the line
     view.toggle_play()
     qtbot.waitUntil(lambda: positions and max(positions) > 2.2, timeout=5000)
     assert view.player.playing and view.play_button.text() == "Pause"
