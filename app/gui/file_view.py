@@ -192,6 +192,7 @@ class _Bridge(QObject):
     overview = pyqtSignal(object, int)  # Tile, generation
     detail = pyqtSignal(object, int)
     selection = pyqtSignal(object, int)  # SelectionSpectrum
+    selection_progress = pyqtSignal(int, int)  # percent, generation
     exported = pyqtSignal(str, int)
     progress = pyqtSignal(int, int, int)
     finished = pyqtSignal(int)
@@ -262,6 +263,7 @@ class FileView(QWidget):
         self._bridge.overview.connect(self._on_overview)
         self._bridge.detail.connect(self._on_detail)
         self._bridge.selection.connect(self._on_selection)
+        self._bridge.selection_progress.connect(self._on_selection_progress)
         self._bridge.exported.connect(self._on_exported)
         self._bridge.progress.connect(self._on_progress)
         self._bridge.finished.connect(self._on_finished)
@@ -898,6 +900,7 @@ class FileView(QWidget):
         """Select a time range (and optionally a frequency band) and compute its averaged spectrum."""
         t0_s, t1_s = sorted((float(t0_s), float(t1_s)))
         self.selection = (t0_s, t1_s, f_lo_hz, f_hi_hz)
+        self.selection_result = None
         self._draw_selection(t0_s, t1_s, None if f_lo_hz is None else (f_lo_hz, f_hi_hz))
         self._start_selection_job()
 
@@ -925,12 +928,24 @@ class FileView(QWidget):
         t0, t1, f_lo, f_hi = self.selection
         bridge = self._bridge
 
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            pct = 100 * done // max(1, total)
+            if pct != shown[0]:
+                shown[0] = pct
+                bridge.selection_progress.emit(pct, gen)
+
         def run(cancelled) -> None:
-            bridge.selection.emit(a.selection_spectrum(t0, t1, f_lo, f_hi, cancelled), gen)
+            bridge.selection.emit(a.selection_spectrum(t0, t1, f_lo, f_hi, cancelled, progress), gen)
 
         self._set_status("selection: computing…")
         self._jobs["selection"] = BackgroundJob(
             run, on_error=lambda msg: bridge.failed.emit(msg, self._generation), name="specscope-selection").start()
+
+    def _on_selection_progress(self, pct: int, gen: int) -> None:
+        if gen == self._selection_generation and self.selection_result is None:
+            self._set_status(f"selection: computing… {pct} %")
 
     def _on_selection(self, result: SelectionSpectrum, gen: int) -> None:
         if gen != self._selection_generation:
