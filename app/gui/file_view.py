@@ -23,8 +23,8 @@ Mouse and keys
 * drag: pan; Shift+drag: select a time range; Shift+Ctrl+drag: select a time and frequency box;
 * click: move the play position there;
 * keys: ``+``/``-`` zoom time, ``Ctrl++``/``Ctrl+-`` zoom frequency, arrows pan,
-  ``Home`` or ``0`` shows everything, ``Space`` play/pause, ``P`` play the
-  selection, ``Esc`` clears the selection.
+  ``Home`` or ``0`` shows everything, ``Z`` zooms to the selection, ``Space``
+  play/pause, ``P`` play the selection, ``Esc`` clears the selection.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ DETAIL_DELAY_MS = 120
 WHEEL_ZOOM_PER_STEP = 1.25
 """Zoom factor per wheel notch (120 units)."""
 HINT = ("wheel: zoom time · Ctrl+wheel: zoom Hz · drag: pan · Shift+drag: select time (Ctrl: and Hz) · "
-        "click: seek · Space: play/pause · P: play selection · Home: show all")
+        "click: seek · Space: play/pause · P: play selection · Z: zoom to selection · Home: show all")
 PAN_FRACTION = 0.2
 """Arrow keys move the view by this fraction of its span."""
 
@@ -322,6 +322,7 @@ class FileView(QWidget):
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle_play)
         self.export_png_button = QPushButton("Export PNG…")
+        self.export_png_button.setToolTip("The view as shown, or the selection zoomed to, with axes and colour bar")
         self.export_png_button.clicked.connect(self._ask_export_png)
         self.export_data_button = QPushButton("Export data…")
         self.export_data_button.setToolTip("The selection (or the visible time range) at full resolution, NPZ or CSV")
@@ -352,6 +353,9 @@ class FileView(QWidget):
 
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._png_wait: tuple[str, float] | None = None
+        self._png_timer = QTimer(self, interval=50)
+        self._png_timer.timeout.connect(self._poll_png)
         self._detail_timer = QTimer(self, singleShot=True, interval=DETAIL_DELAY_MS)
         self._detail_timer.timeout.connect(self._request_detail)
         self.vb.sigRangeChanged.connect(self._on_range_changed)
@@ -362,6 +366,7 @@ class FileView(QWidget):
             QKeySequence("P"): self.play_selection,
             QKeySequence("Escape"): self.clear_selection,
             QKeySequence("Home"): self.show_all,
+            QKeySequence("Z"): self.zoom_to_selection,
             QKeySequence("0"): self.show_all,
             QKeySequence("+"): lambda: self.zoom_time(1 / 1.5),
             QKeySequence("="): lambda: self.zoom_time(1 / 1.5),
@@ -1019,10 +1024,54 @@ class FileView(QWidget):
         self.play_button.setText("Pause" if playing else "Play")
 
     # --- export ---------------------------------------------------------------------------------
-    def export_png(self, path: str) -> None:
-        """Save the spectrogram as shown (with its axes and colour bar) as a PNG."""
-        if not self.plot.grab().save(os.fspath(path), "PNG"):
+    def export_png(self, path: str, selection: bool = False) -> None:
+        """Save the spectrogram as shown (with its axes and colour bar) as a PNG; :attr:`exported` follows.
+
+        With `selection`, the view first zooms to the selection and the PNG is
+        written once that range is drawn at full resolution (at most 10 s later).
+        """
+        path = os.fspath(path)
+        if selection and self.selection is not None:
+            self.zoom_to_selection()
+            self._refresh_timer.stop()
+            self._request_detail()
+            self._png_wait = (path, time.monotonic() + 10.0)
+            self._png_timer.start()
+            return
+        self._write_png(path)
+
+    def _write_png(self, path: str) -> None:
+        self.refresh()
+        if self.plot.grab().save(path, "PNG"):
+            self._set_status(f"exported {path}")
+            self.exported.emit(path)
+        else:
             self.error.emit(f"{path}: cannot write the PNG")
+
+    def _poll_png(self) -> None:
+        if self._png_wait is None:
+            self._png_timer.stop()
+            return
+        path, deadline = self._png_wait
+        self.refresh()
+        x0, x1 = self.visible_time_range_s()
+        tile = self.shown_tile
+        ready = tile is not None and (tile.fpc == 1 or tile.col_s <= (x1 - x0) / self._pixels()[0]) and (
+            tile is self.overview_tile or tile.complete)
+        if ready or time.monotonic() > deadline:
+            self._png_timer.stop()
+            self._png_wait = None
+            self._write_png(path)
+
+    def zoom_to_selection(self) -> None:
+        """Show exactly the selected time range (and frequency band, if one was selected)."""
+        if self.selection is None:
+            return
+        t0, t1, f_lo, f_hi = self.selection
+        if t1 - t0 > 0:
+            self.vb.setXRange(t0, t1, padding=0)
+        if f_lo is not None and f_hi is not None and f_hi > f_lo:
+            self.set_freq_range(f_lo, f_hi)
 
     def export_range_s(self) -> tuple[float, float]:
         """What :meth:`export_data` writes: the selection's time range, else the visible one."""
@@ -1074,9 +1123,11 @@ class FileView(QWidget):
         self.exported.emit(path)
 
     def _ask_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", "", "PNG image (*.png)")
+        title = "Export the selection as PNG" if self.selection is not None else "Export the view as PNG"
+        path, _ = QFileDialog.getSaveFileName(self, title, "", "PNG image (*.png)")
         if path:
-            self.export_png(path if path.lower().endswith(".png") else path + ".png")
+            self.export_png(path if path.lower().endswith(".png") else path + ".png",
+                            selection=self.selection is not None)
 
     def _ask_export_data(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export spectrogram data", "",

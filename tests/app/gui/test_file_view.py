@@ -309,6 +309,15 @@ def test_export_npz_and_csv_in_the_cli_format(qtbot, view, wav, tmp_path):
     png = tmp_path / "view.png"
     view.export_png(str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The selection as PNG: the view zooms to it, and the file is written once it is drawn.
+    view.set_selection(1.2, 1.4, 900.0, 1100.0)
+    sel_png = tmp_path / "selection.png"
+    with qtbot.waitSignal(view.exported, timeout=15000):
+        view.export_png(str(sel_png), selection=True)
+    assert view.visible_time_range_s() == pytest.approx((1.2, 1.4))
+    assert view.visible_freq_range_hz() == pytest.approx((900.0, 1100.0))
+    assert view.shown_tile.fpc == 1
+    assert sel_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cursor_readout_names_time_bin_and_level(qtbot, view, wav):
