@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         # --- controls dock
         self.controls = Controls()
         self.controls.set_settings(self.settings)
-        self.controls.changed.connect(self._on_control_changed)
+        self.controls.changed.connect(self.apply_controls)
         scroll = QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
@@ -418,7 +418,12 @@ class MainWindow(QMainWindow):
         self._lost_before = lost
 
     # --- settings ---------------------------------------------------------------
-    def _on_control_changed(self, group: str) -> None:
+    def apply_controls(self, group: str) -> None:
+        """Apply what the control panel shows for one group (see :class:`Controls`); a refusal keeps the old settings.
+
+        Refused settings (a device that will not open, an invalid analysis or range) leave the previous
+        settings in force and in the panel, and the reason appears in the banner.
+        """
         new = self.controls.settings()
         old = self.settings
         try:
@@ -498,7 +503,7 @@ class MainWindow(QMainWindow):
         s = self.controls.settings()
         s.n_fft = nxt
         self.controls.set_settings(s)
-        self._on_control_changed("stft")
+        self.apply_controls("stft")
 
     def reset_to_defaults(self) -> None:
         """Forget saved settings and use the defaults (the input is reopened)."""

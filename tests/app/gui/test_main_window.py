@@ -214,7 +214,7 @@ def test_refused_device_keeps_previous_settings(qtbot, window):
     s = w.controls.settings()
     s.device = "no such device 4711"
     w.controls.set_settings(s)
-    w._on_control_changed("source")
+    w.apply_controls("source")
     assert w.banner.isVisible() and "refused" in w.banner.text.text() and "4711" in w.banner.text.text()
     assert w.settings.device == "pulse" and w.controls.settings().device == "pulse"
     assert w.pipeline is not None and w.pipeline.running
@@ -246,7 +246,7 @@ def test_settings_persist_and_reset(qtbot, store):
     s = w.controls.settings()
     s.colormap, s.floor_db, s.scale = "magma", -90.0, "mel"
     w.controls.set_settings(s)
-    w._on_control_changed("levels")
+    w.apply_controls("levels")
     w.close()
     again = MainWindow(store=store, autostart=False)
     qtbot.addWidget(again)
@@ -290,20 +290,20 @@ def test_display_settings_apply_live_and_bad_range_is_refused(qtbot, window, pul
     s = w.controls.settings()
     s.floor_db, s.ceiling_db = -80.0, -20.0
     w.controls.set_settings(s)
-    w._on_control_changed("levels")
+    w.apply_controls("levels")
     assert [id(i) for i in w.spectrogram.image_items()][: len(items)] == items  # no rebuild for levels
     assert all(tuple(i.levels) == (-80.0, -20.0) for i in w.spectrogram.image_items())
     assert w.spectrum.getViewBox().viewRange()[0] == [-80.0, -20.0]
     s.f_min_hz, s.f_max_hz = 5000.0, 2000.0  # empty range
     w.controls.set_settings(s)
-    w._on_control_changed("view")
+    w.apply_controls("view")
     assert "refused" in w.banner.text.text() and "f_min < f_max" in w.banner.text.text()
     assert (w.settings.f_min_hz, w.settings.f_max_hz) == (0.0, 0.0)
     assert (w.controls.settings().f_min_hz, w.controls.settings().f_max_hz) == (0.0, 0.0)
     s = w.controls.settings()
     s.f_min_hz, s.f_max_hz = 500.0, 2000.0
     w.controls.set_settings(s)
-    w._on_control_changed("view")
+    w.apply_controls("view")
     rm = w.spectrogram.row_map
     assert (rm.first_bin[0], rm.last_bin[-1]) == (21, 85)  # 500 / 23.4375 = 21.3, 2000 / 23.4375 = 85.3
     df = w.cfg.delta_f_hz

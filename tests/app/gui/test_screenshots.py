@@ -72,7 +72,7 @@ def _shoot(out_dir: Path) -> dict:
         s = win.controls.settings()
         s.scale = "log"
         win.controls.set_settings(s)
-        win._on_control_changed("view")
+        win.apply_controls("view")
         QTimer.singleShot(1500, log)
 
     def log() -> None:
