@@ -150,6 +150,20 @@ class Controls(QWidget):
             _select(self.device, current)
         self._updating = False
 
+    def set_channel_count(self, n_channels: int) -> None:
+        """Offer ``mix`` and channels 1..n_channels (the open input's), keeping the selection if it still exists."""
+        self._updating = True
+        try:
+            current = self.channel.currentData()
+            self.channel.clear()
+            self.channel.addItem("mix", "mix")
+            for i in range(max(1, int(n_channels))):
+                self.channel.addItem(f"channel {i + 1}", str(i))
+            i = self.channel.findData(current)
+            self.channel.setCurrentIndex(max(0, i))
+        finally:
+            self._updating = False
+
     def set_settings(self, s: LiveSettings) -> None:
         """Show `s` without emitting ``changed``."""
         self._updating = True

@@ -218,6 +218,9 @@ def test_refused_device_keeps_previous_settings(qtbot, window):
     assert w.banner.isVisible() and "refused" in w.banner.text.text() and "4711" in w.banner.text.text()
     assert w.settings.device == "pulse" and w.controls.settings().device == "pulse"
     assert w.pipeline is not None and w.pipeline.running
+    # The channel list is the open input's: mix plus its channels.
+    n = w.pipeline.source.channels
+    assert [w.controls.channel.itemData(i) for i in range(w.controls.channel.count())] == ["mix", *map(str, range(n))]
 
 
 def test_lost_device_keeps_history_and_reconnects(qtbot, window, pulse_feed, sink_loss, pulse_server):
