@@ -3,10 +3,11 @@
 Thread: the main thread (it runs the Qt event loop); the pipeline runs its own
 worker thread, and a feeder thread writes a tone to PulseAudio through pacat.
 
-Run under the test services (PulseAudio null sink + Xvfb)::
-
-    eval "$(scripts/test-services.sh start)"
-    .venv/bin/python benchmarks/bench_gui.py [--seconds 10]
+Run it as ``.venv/bin/python benchmarks/bench_gui.py [--seconds 10]``: it starts a
+private PulseAudio null sink and Xvfb (scripts/test-services.sh with its own
+state folder and display :96) and stops them at the end, so test runs sharing
+the usual services cannot disturb the measurement; ``--shared-services`` uses
+the running ones instead.
 
 Each contender runs in its own subprocess on the Xvfb display (QT_QPA_PLATFORM
 xcb) with the same pipeline (48 kHz, n_fft 2048, hop 256: 187.5 frames/s) fed
@@ -38,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -47,6 +49,29 @@ HOP = 256
 SPAN_S = 10.0
 WIDTH, HEIGHT = 1600, 900
 TONE_HZ = 1000.0
+SERVICES = Path(__file__).resolve().parents[1] / "scripts" / "test-services.sh"
+PRIVATE_STATE = "/tmp/specscope-bench-gui-services"
+PRIVATE_DISPLAY = ":96"
+
+
+def _start_private_services() -> dict:
+    """Start a PulseAudio server and Xvfb of our own (scripts/test-services.sh with its own state and display).
+
+    Exports their variables into os.environ and returns the environment to stop them with.
+    """
+    env = dict(os.environ, SPECSCOPE_TEST_STATE=PRIVATE_STATE, SPECSCOPE_TEST_DISPLAY=PRIVATE_DISPLAY)
+    for key in ("PULSE_RUNTIME_PATH", "PULSE_STATE_PATH", "XDG_RUNTIME_DIR", "PULSE_SERVER"):
+        env.pop(key, None)
+    res = subprocess.run([str(SERVICES), "start"], env=env, capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise SystemExit(f"bench_gui: could not start private services: {res.stderr.strip()}")
+    for line in res.stdout.splitlines():
+        if line.startswith("export "):
+            for assignment in line[len("export "):].split():
+                key, _, value = assignment.partition("=")
+                os.environ[key] = value
+                env[key] = value
+    return env
 
 
 def _feeder(stop: threading.Event) -> subprocess.Popen:
@@ -254,14 +279,23 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per contender (default 10)")
     parser.add_argument("--only", choices=["specscope", "naive", "pipeline"],
                         help="run one contender in this process")
+    parser.add_argument("--shared-services", action="store_true",
+                        help="use the running test services (default: a private PulseAudio and Xvfb, started and "
+                             "stopped here, so concurrent test runs cannot unload the sink mid-measurement)")
     args = parser.parse_args()
     if args.only:
         print(json.dumps(run_one(args.only, args.seconds)))
         return 0
-    display = os.environ.get("SPECSCOPE_TEST_DISPLAY")
-    if not display or "PULSE_RUNTIME_PATH" not in os.environ:
-        print('bench_gui: start the test services first: eval "$(scripts/test-services.sh start)"', file=sys.stderr)
-        return 2
+    private = None
+    if args.shared_services:
+        display = os.environ.get("SPECSCOPE_TEST_DISPLAY")
+        if not display or "PULSE_RUNTIME_PATH" not in os.environ:
+            print('bench_gui: start the test services first: eval "$(scripts/test-services.sh start)"',
+                  file=sys.stderr)
+            return 2
+    else:
+        private = _start_private_services()
+        display = os.environ["SPECSCOPE_TEST_DISPLAY"]
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=display)
     stop = threading.Event()
     feeder = _feeder(stop)
@@ -279,6 +313,8 @@ def main() -> int:
         stop.set()
         feeder.terminate()
         feeder.wait(timeout=5)
+        if private is not None:
+            subprocess.run([str(SERVICES), "stop"], env=private, capture_output=True, timeout=30)
     print(f"48 kHz, n_fft {N_FFT}, hop {HOP} ({FS_HZ / HOP:.1f} frames/s), {WIDTH}x{HEIGHT} window showing "
           f"{SPAN_S:g} s, {args.seconds:g} s measured after 2 s warm-up, Xvfb + PulseAudio null sink")
     keys = ["repaint_hz", "cpu_percent_of_one_core", "gui_thread_cpu_percent", "frames_per_s",
@@ -293,6 +329,9 @@ def main() -> int:
     for r in results:
         if "error" in r:
             print(f"{r['mode']}: error: {r['error']}")
+        elif r.get("frames_per_s", 0.0) < 0.95 * FS_HZ / HOP:
+            print(f"{r['mode']}: WARNING: only {r['frames_per_s']:.1f} frames/s arrived (input disturbed?): "
+                  "its numbers are not comparable")
     if len(results) == 3 and all("cpu_percent_of_one_core" in r for r in results):
         s, n, p = results
         print(f"specscope / naive: CPU {s['cpu_percent_of_one_core'] / n['cpu_percent_of_one_core']:.2f}x, "
