@@ -68,6 +68,7 @@ def _shoot(out_dir: Path) -> dict:
         f, f_next = tone_height(win.spectrogram)
         result["linear_tone_hz"], result["linear_px_hz"] = f, abs(f_next - f)
         result["status"] = win.config_label.text()
+        result["banner"] = win.banner.text.text() if win.banner.isVisible() else ""
         result["peak_label"] = win.spectrum.peak_text()
         s = win.controls.settings()
         s.scale = "log"
@@ -100,6 +101,7 @@ def test_live_screenshots(pulse_feed):
     assert out.returncode == 0, out.stderr[-2000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["started"], res
+    assert res["banner"] == "", f"the input was disturbed while shooting (shared test sink?): {res['banner']}"
     for name in ("live_linear.png", "live_log.png"):
         assert (SHOTS / name).stat().st_size > 20_000
     # The brightest row in the saved pixels is the 1 kHz tone, to within two pixel rows.
