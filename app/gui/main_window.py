@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         # --- live tab: banner, spectrogram | spectrum, readout line
         self.spectrogram = SpectrogramView()
         self.spectrum = SpectrumPanel()
-        self.spectrum.setMinimumWidth(270)
+        self.spectrum.setMinimumWidth(300)  # room for the peak label at large bin numbers
         self.banner = _FaultBanner()
         self.banner.reconnect.clicked.connect(self.reconnect)
         self.readout = QLabel(" ")
