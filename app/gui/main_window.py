@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(f"Could not open the input: {_one_line(exc)}", reconnect=True)
             return False
         self.banner.hide()
-        self.controls.set_channel_count(int(getattr(self.pipeline.source, "channels", 1)))
+        self.controls.set_channel_count(int(getattr(getattr(self.pipeline, "source", None), "channels", 1)))
         self._set_cfg(cfg)
         self._rebase_time = True
         return True
