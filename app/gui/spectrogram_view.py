@@ -321,6 +321,10 @@ class SpectrogramView(pg.PlotWidget):
             t_ref = self.t_ref_s + max(0.0, now_s - self._follow_wall_s)
             t_ref = min(target, t_ref + SMOOTH_CATCH_UP * (aim - t_ref))
         self._follow_wall_s = now_s
+        # Scroll by whole device pixels: the tiles' device-pixel caches are reused only for integer shifts.
+        px_per_s = self.getViewBox().width() * self.devicePixelRatioF() / self.span_s
+        if px_per_s > 0 and t_ref != target:
+            t_ref = math.floor(t_ref * px_per_s) / px_per_s
         self.t_ref_s = t_ref
         self.strip.setPos(-t_ref, 0.0)
         # Newest column whose right edge is on screen (for the latency measurement).
