@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QImage
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView
 
@@ -60,11 +60,10 @@ BATCH_AVERAGING = 0.05
 
 
 class _TileImage(pg.ImageItem):
-    """An ImageItem that reports when it is painted (for latency measurement)."""
+    """One tile's ImageItem: cached in device pixels, rendered to RGB32."""
 
-    def __init__(self, view: SpectrogramView) -> None:
+    def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
-        self._view = view
         self.last_seq = -1
         # Cached in device pixels: scrolling (a translation of the strip) blits the cached tile instead of
         # scaling its image again; only the tile receiving columns is re-rendered (about 10 % of a core less).
@@ -80,9 +79,6 @@ class _TileImage(pg.ImageItem):
         if self.qimage is not None and self.qimage.format() == QImage.Format.Format_Indexed8:
             self.qimage = self.qimage.convertToFormat(QImage.Format.Format_RGB32)
 
-    def paint(self, painter, *args) -> None:
-        super().paint(painter, *args)
-        self._view._on_tile_painted(self.last_seq)
 
 
 class _Tile:
@@ -158,6 +154,7 @@ class SpectrogramView(pg.PlotWidget):
         self._batch_s = 0.0
         """Running mean of the time spanned by one batch of frames from the pipeline (s)."""
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.viewport().installEventFilter(self)
 
     # --- configuration ------------------------------------------------------
     def set_view(self, history: FrameHistory, scale: FrequencyScale, f_min_hz: float = 0.0,
@@ -275,7 +272,7 @@ class SpectrogramView(pg.PlotWidget):
         elif self._free:
             tile = self._free.pop()
         else:
-            tile = _Tile(_TileImage(self), self.row_map.n_rows)
+            tile = _Tile(_TileImage(), self.row_map.n_rows)
             tile.item.setImage(tile.data, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
             tile.item.setParentItem(self.strip)
         tile.n, tile.seq0, tile.t0_s = 0, seq0, t0_s
@@ -323,8 +320,11 @@ class SpectrogramView(pg.PlotWidget):
         self._follow_wall_s = now_s
         # Scroll by whole device pixels: the tiles' device-pixel caches are reused only for integer shifts.
         px_per_s = self.getViewBox().width() * self.devicePixelRatioF() / self.span_s
-        if px_per_s > 0 and t_ref != target:
-            t_ref = math.floor(t_ref * px_per_s) / px_per_s
+        if px_per_s > 0:
+            grid = round(t_ref * px_per_s)
+            if grid / px_per_s > target:
+                grid = math.floor(target * px_per_s)
+            t_ref = grid / px_per_s
         self.t_ref_s = t_ref
         self.strip.setPos(-t_ref, 0.0)
         # Newest column whose right edge is on screen (for the latency measurement).
@@ -354,8 +354,13 @@ class SpectrogramView(pg.PlotWidget):
         self.setXRange(x0, x0 + width, padding=0.0)
         ev.accept()
 
-    def _on_tile_painted(self, seq: int) -> None:
-        seq = min(seq, self._visible_seq)
+    def eventFilter(self, obj, ev) -> bool:
+        """Viewport paint events: a column is on screen once a paint follows its scrolling into view."""
+        if ev.type() == QEvent.Type.Paint:
+            self._on_painted(self._visible_seq)
+        return False
+
+    def _on_painted(self, seq: int) -> None:
         if seq > self._last_painted_seq and self._arrival_s.shape[0] > 1:
             self._last_painted_seq = seq
             self.paint_latencies_s.append(time.perf_counter() - self._arrival_s[seq % self._arrival_s.shape[0]])
