@@ -51,6 +51,7 @@ from specscope.app.wav_header import (
     is_wave,
     read_wav_header,
 )
+from specscope.dsp.channels import mix_to_mono
 
 DEFAULT_BLOCK_FRAMES = 65536
 """Frames per block yielded by :meth:`AudioReader.blocks` (1.4 s at 48 kHz)."""
@@ -417,7 +418,7 @@ class AudioReader:
             raise AudioFileError(f"{self.info.path}: cannot decode past frame {position}: {_one_line(err)}") from None
         m = len(got)
         if column is None:
-            np.mean(got, axis=1, dtype=np.float32, out=dest[:m])
+            mix_to_mono(got, out=dest[:m])
         else:
             dest[:m] = got[:, column]
         return m

@@ -125,12 +125,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"duration:    {info.duration_s:.6g} s")
         print(f"encoding:    {info.encoding}")
     if info.truncated:
-        print(_truncation_warning(info), file=sys.stderr)
+        print(info.warning, file=sys.stderr)
     return 0
-
-
-def _truncation_warning(info) -> str:
-    return getattr(info, "warning", None) or f"{info.path}: truncated: {info.frames} frames present"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -145,7 +141,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     reader, cfg, channel, first, n = _open_slice(args)
     with reader:
         if reader.info.truncated:
-            print(_truncation_warning(reader.info), file=sys.stderr)
+            print(reader.info.warning, file=sys.stderr)
         n_frames = cfg.n_frames(n)
         n_bytes = 4 * n_frames * cfg.n_freqs
         if n_bytes > MAX_OUTPUT_BYTES:
@@ -176,7 +172,7 @@ def cmd_peaks(args: argparse.Namespace) -> int:
     reader, cfg, channel, first, n = _open_slice(args)
     with reader:
         if reader.info.truncated:
-            print(_truncation_warning(reader.info), file=sys.stderr)
+            print(reader.info.warning, file=sys.stderr)
         n_frames = cfg.n_frames(n)
         acc = PeakAccumulator(cfg, n_frames)
         stream = StreamingStft(cfg, keep_spectrum=True)

@@ -37,6 +37,7 @@ from typing import Protocol
 
 import numpy as np
 
+from specscope.dsp.channels import mix_to_mono
 from specscope.dsp.config import AMIN, N_FFT_MAX, StftConfig
 from specscope.dsp.peaks import Peak, estimate_peak
 from specscope.dsp.ring_buffer import RingBuffer
@@ -497,7 +498,7 @@ class Pipeline:
             if block.shape[1] == 1:
                 mono = block.reshape(-1)  # ring.read returned a fresh contiguous copy
             elif self.channel == "mix":
-                mono = block.mean(axis=1, dtype=np.float32)
+                mono = mix_to_mono(block)
             else:
                 mono = np.ascontiguousarray(block[:, self.channel])
             with self._lock:
