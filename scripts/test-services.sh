@@ -16,6 +16,7 @@ start() {
             || { echo "test-services: pulseaudio failed to start:" >&2; cat "$state/pulse.err" "$state/pulse.log" >&2 || true; exit 1; }
         for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
         pactl info >/dev/null 2>&1 || { echo "test-services: pulseaudio did not answer" >&2; exit 1; }
+        touch "$state/pulse.started-here"
     fi
     if ! xdpyinfo -display "$display" >/dev/null 2>&1; then
         Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >"$state/xvfb.log" 2>&1 &
@@ -27,7 +28,11 @@ start() {
 
 stop() {
     export PULSE_RUNTIME_PATH="$state/pulse" XDG_RUNTIME_DIR="$state"
-    pulseaudio --kill >/dev/null 2>&1 || true
+    # Stop only what `start` launched: a server someone else runs stays up.
+    if [ -f "$state/pulse.started-here" ]; then
+        pulseaudio --kill >/dev/null 2>&1 || true
+        rm -f "$state/pulse.started-here"
+    fi
     if [ -f "$state/xvfb.pid" ]; then kill "$(cat "$state/xvfb.pid")" 2>/dev/null || true; rm -f "$state/xvfb.pid"; fi
 }
 
