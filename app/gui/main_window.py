@@ -11,7 +11,6 @@ and only image tiles that received columns are re-rendered.
 from __future__ import annotations
 
 import importlib.resources
-import importlib.util
 import math
 import time
 from collections import deque
@@ -27,6 +26,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -40,6 +40,7 @@ from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
 
 from .controls import Controls
+from .file_view import FileView
 from .history import FrameHistory, history_capacity
 from .settings import FFT_SIZES, LiveSettings, load_settings, qsettings, save_settings
 from .spectrogram_view import SpectrogramView
@@ -130,7 +131,8 @@ class MainWindow(QMainWindow):
         self.pipeline = None
         self.cfg: StftConfig | None = None
         self.history: FrameHistory | None = None
-        self.file_view: QWidget | None = None
+        self.file_view: FileView | None = None
+        self.error_dialog: QMessageBox | None = None
         self.frames_received = 0
         self.frames_while_paused = 0
         self.frames_wrong_config = 0
@@ -568,24 +570,50 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str) -> None:
-        """Show an audio file: in the whole-file view if available, else play it as the live input."""
-        if importlib.util.find_spec("specscope.app.gui.file_view") is not None:
-            try:
-                from specscope.app.gui.file_view import FileView
+    def open_file(self, path: str) -> bool:
+        """Show an audio file in the File tab (analysed in the background).
 
-                if self.file_view is None:
-                    self.file_view = FileView(self)
-                    self.tabs.addTab(self.file_view, "File")
-                opener = getattr(self.file_view, "load", None) or self.file_view.open_file
-                opener(path)
-                self.tabs.setCurrentWidget(self.file_view)
-                return
-            except Exception as exc:  # the file view reports its own errors; this catches a broken file
-                self.banner.show_message(f"Could not open {path}: {_one_line(exc)}", reconnect=False)
-                return
-        self.source_path = path
-        self.start()
+        A file that cannot be read is reported in a non-modal warning dialog
+        (:attr:`error_dialog`) with a one-line message; the previous file stays
+        on screen.
+
+        Returns
+        -------
+        bool
+            True if the file was opened (its analysis has started).
+        """
+        view = self.ensure_file_view()
+        errors: list[str] = []
+
+        def note(message: str) -> None:
+            errors.append(message)
+
+        view.error.connect(note)  # direct connection: load() reports synchronously
+        try:
+            view.load(path)
+        finally:
+            view.error.disconnect(note)
+        if errors:
+            return False
+        self.tabs.setCurrentWidget(view)
+        return True
+
+    def ensure_file_view(self) -> FileView:
+        """The File tab's view, created on first use."""
+        if self.file_view is None:
+            self.file_view = FileView(self)
+            self.file_view.error.connect(self._show_file_error)
+            self.tabs.addTab(self.file_view, "File")
+        return self.file_view
+
+    def _show_file_error(self, message: str) -> None:
+        """Warn in a non-modal dialog (reused, so only the newest message is shown)."""
+        if self.error_dialog is None:
+            self.error_dialog = QMessageBox(QMessageBox.Icon.Warning, "specscope", "",
+                                            QMessageBox.StandardButton.Ok, self)
+            self.error_dialog.setWindowModality(Qt.WindowModality.NonModal)
+        self.error_dialog.setText(message)
+        self.error_dialog.show()
 
     # --- misc -------------------------------------------------------------------
     def _show_readout(self, text: str) -> None:
@@ -604,9 +632,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.timer.stop()
         self.stop()
-        shutdown = getattr(self.file_view, "shutdown", None)
-        if shutdown is not None:
-            shutdown()
+        if self.file_view is not None:
+            self.file_view.shutdown()
         save_settings(self.store, self.settings)
         self.store.setValue("window/geometry", self.saveGeometry())
         self.store.setValue("window/state", self.saveState())

@@ -1,0 +1,81 @@
+"""The main window's file handling (pytest-qt, offscreen): the File tab, error dialog, settings forwarded
+to the file view, recent files, drops and watching a file as live input.
+
+No audio device is opened: the window starts without input (``autostart=False``); only QSettings is
+pointed at a temporary file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PyQt6.QtCore import QSettings
+
+from specscope.app.gui.main_window import MainWindow
+
+FS_HZ = 48000
+TONE_HZ = 1000.0
+
+
+def make_sine(path: Path, duration_s: float = 1.0) -> str:
+    """`duration_s` of a 1 kHz sine at half full scale (-6 dBFS), 48 kHz mono float WAV."""
+    t = np.arange(int(duration_s * FS_HZ)) / FS_HZ
+    sf.write(str(path), (0.5 * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32), FS_HZ, subtype="FLOAT")
+    return str(path)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, store):
+    w = MainWindow(store=store, autostart=False)
+    qtbot.addWidget(w)
+    w.resize(1200, 700)
+    w.show()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def sine(tmp_path):
+    return make_sine(tmp_path / "sine.wav")
+
+
+def _open_and_wait(qtbot, w: MainWindow, path: str) -> None:
+    view = w.ensure_file_view()
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+        assert w.open_file(path)
+
+
+def test_good_file_opens_in_the_file_tab_with_the_tone_in_its_bin(qtbot, window, sine):
+    w = window
+    assert w.tabs.count() == 1
+    _open_and_wait(qtbot, w, sine)
+    assert w.tabs.currentWidget() is w.file_view and w.tabs.tabText(w.tabs.currentIndex()) == "File"
+    assert w.file_view.path == sine
+    cfg = w.file_view.cfg
+    k = round(TONE_HZ / cfg.delta_f_hz)  # 1000 / (48000 / 2048) = 42.67 -> 43
+    peak_rows = w.file_view.overview_tile.db.argmax(axis=0)
+    assert (peak_rows == k).all()
+
+
+def test_bad_file_shows_a_one_line_dialog_and_keeps_the_previous_file(qtbot, window, sine, tmp_path):
+    w = window
+    _open_and_wait(qtbot, w, sine)
+    before = w.file_view.displayed_image()[0].copy()
+    bad = tmp_path / "notes.wav"
+    bad.write_text("this is a text file, not a recording\n")
+    assert w.error_dialog is None
+    assert not w.open_file(str(bad))
+    dialog = w.error_dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    text = dialog.text()
+    assert "\n" not in text and "notes.wav" in text
+    assert w.file_view.path == sine
+    np.testing.assert_array_equal(w.file_view.displayed_image()[0], before)
