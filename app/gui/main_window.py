@@ -449,6 +449,7 @@ class MainWindow(QMainWindow):
                 self._apply_display_group(group)
             self.banner.show_message(f"Setting refused, previous settings kept: {_one_line(exc)}", reconnect=False)
             return
+        self._forward_to_file_view(group)
         save_settings(self.store, self.settings)
 
     def apply_stft(self, new: LiveSettings) -> None:
@@ -480,6 +481,29 @@ class MainWindow(QMainWindow):
             self.spectrum.set_decay(s.decay_db_per_s)
         else:
             self._apply_view()
+
+    def _forward_to_file_view(self, group: str | None) -> None:
+        """Give the file view the analysis (``stft``, channel in ``source``) or display settings of `group`.
+
+        ``None`` forwards the analysis and display settings but not the channel: the live input's channel
+        may not exist in the file, and a file must open whatever input is live.  Unchanged analysis
+        settings are not sent (each change recomputes the whole file).
+        """
+        view = self.file_view
+        if view is None:
+            return
+        s = self.settings
+        if group in ("stft", None):
+            changes = {"n_fft": s.n_fft, "hop": s.effective_hop(), "window": s.window, "zero_pad": s.zero_pad}
+            current = view.settings()
+            if any(current[k] != v for k, v in changes.items()):
+                view.set_config(changes)
+        if group == "source":
+            channel = s.channel if s.channel == "mix" else int(s.channel)
+            if view.settings()["channel"] != channel:
+                view.set_config({"channel": channel})
+        if group in ("view", "levels", "colormap", None):
+            view.set_display(scale=s.scale, floor_db=s.floor_db, ceiling_db=s.ceiling_db, colormap_name=s.colormap)
 
     def _apply_display_settings(self) -> None:
         s = self.settings
@@ -515,6 +539,7 @@ class MainWindow(QMainWindow):
         self.settings = LiveSettings()
         self.start()
         self._apply_display_settings()
+        self._forward_to_file_view(None)
         save_settings(self.store, self.settings)
 
     # --- pause, export, files ---------------------------------------------------
@@ -604,6 +629,7 @@ class MainWindow(QMainWindow):
             self.file_view = FileView(self)
             self.file_view.error.connect(self._show_file_error)
             self.tabs.addTab(self.file_view, "File")
+            self._forward_to_file_view(None)
         return self.file_view
 
     def _show_file_error(self, message: str) -> None:

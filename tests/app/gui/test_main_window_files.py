@@ -79,3 +79,42 @@ def test_bad_file_shows_a_one_line_dialog_and_keeps_the_previous_file(qtbot, win
     assert "\n" not in text and "notes.wav" in text
     assert w.file_view.path == sine
     np.testing.assert_array_equal(w.file_view.displayed_image()[0], before)
+
+
+def test_analysis_and_display_settings_reach_the_file_view(qtbot, window, sine):
+    w = window
+    _open_and_wait(qtbot, w, sine)
+    view = w.file_view
+    # created with the window's settings: N 2048, overlap 87.5 % -> hop 2048 / 8 = 256
+    assert view.settings() == {"n_fft": 2048, "hop": 256, "window": "hann", "zero_pad": 1, "channel": "mix"}
+    s = w.controls.settings()
+    s.n_fft = 4096
+    w.controls.set_settings(s)
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+        w.apply_controls("stft")
+    assert view.cfg.n_fft == 4096 and view.cfg.hop == 512  # 4096 / 8
+    k = round(TONE_HZ / view.cfg.delta_f_hz)  # 1000 / (48000 / 4096) = 85.33 -> 85
+    assert k == 85 and (view.overview_tile.db.argmax(axis=0) == k).all()
+    s = w.controls.settings()
+    s.floor_db, s.ceiling_db, s.colormap, s.scale = -90.0, -10.0, "magma", "log"
+    w.controls.set_settings(s)
+    for group in ("levels", "colormap", "view"):
+        w.apply_controls(group)
+    assert (view.floor_db, view.ceiling_db, view.colormap_name, view.scale.name) == (-90.0, -10.0, "magma", "log")
+    w.cycle_fft_size()  # F: 4096 -> 8192, forwarded like the panel's change
+    assert view.settings()["n_fft"] == 8192
+
+
+def test_new_file_view_starts_with_the_window_settings(qtbot, store, sine):
+    w = MainWindow(store=store, autostart=False)
+    qtbot.addWidget(w)
+    s = w.controls.settings()
+    s.n_fft, s.overlap, s.window, s.colormap = 1024, "50 %", "blackman", "magma"
+    w.controls.set_settings(s)
+    w.apply_controls("stft")
+    w.apply_controls("colormap")
+    _open_and_wait(qtbot, w, sine)
+    cfg = w.file_view.cfg
+    assert (cfg.n_fft, cfg.hop, w.file_view.settings()["window"]) == (1024, 512, "blackman")
+    assert w.file_view.colormap_name == "magma"
+    w.close()
