@@ -55,6 +55,9 @@ HEALTH_ALARM_S = 5.0
 HEALTH_ALARM_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 0 6px; }"
 HEALTH_QUIET_STYLE = "QLabel { color: palette(mid); }"
 DEMO_NOTICE = "No input device: playing the demo recording (looped)"
+RECENT_FILES_KEY = "files/recent"
+N_RECENT_FILES = 8
+AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)"
 
 
 def demo_path() -> Path:
@@ -175,6 +178,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(live, "Live")
         self.setCentralWidget(self.tabs)
+        self.setAcceptDrops(True)
 
         # --- controls dock
         self.controls = Controls()
@@ -234,6 +238,13 @@ class MainWindow(QMainWindow):
         self.fft_action = action("Next FFT size (F)", Qt.Key.Key_F, self.cycle_fft_size)
         self.reset_action = action("Reset to defaults", None, self.reset_to_defaults)
         tb.addAction(dock.toggleViewAction())
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Recent files")
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
 
     # --- pipeline -------------------------------------------------------------
     def _make_source(self):
@@ -590,8 +601,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {out}", 5000)
 
     def _on_open_action(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "",
-                                              "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "", AUDIO_FILE_FILTER)
         if path:
             self.open_file(path)
 
@@ -620,17 +630,64 @@ class MainWindow(QMainWindow):
             view.error.disconnect(note)
         if errors:
             return False
+        self.remember_recent(path)
         self.tabs.setCurrentWidget(view)
         return True
+
+    def recent_files(self) -> list[str]:
+        """Recently opened files, newest first (at most :data:`N_RECENT_FILES`), as persisted in the store."""
+        raw = self.store.value(RECENT_FILES_KEY, [])
+        if isinstance(raw, str):  # QSettings returns a one-item list as the item
+            raw = [raw]
+        return [str(p) for p in (raw or []) if p][:N_RECENT_FILES]
+
+    def remember_recent(self, path: str) -> None:
+        """Put `path` (made absolute) first in the recent files."""
+        path = str(Path(path).absolute())
+        paths = [path] + [p for p in self.recent_files() if p != path]
+        self.store.setValue(RECENT_FILES_KEY, paths[:N_RECENT_FILES])
+
+    def fill_recent_menu(self) -> None:
+        """Rebuild the Recent files menu (called as it opens); files that no longer exist are dropped."""
+        paths = self.recent_files()
+        existing = [p for p in paths if Path(p).is_file()]
+        if existing != paths:
+            self.store.setValue(RECENT_FILES_KEY, existing)
+        self.recent_menu.clear()
+        for i, p in enumerate(existing):
+            a = self.recent_menu.addAction(f"&{i + 1} {Path(p).name}")
+            a.setToolTip(p)
+            a.setData(p)
+            a.triggered.connect(lambda _=False, p=p: self.open_file(p))
+        if not existing:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def dragEnterEvent(self, event) -> None:
+        """Accept a drag that carries local files (an audio file dropped anywhere on the window opens it)."""
+        mime = event.mimeData()
+        if mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        """Open the first dropped local file in the File tab."""
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_file(paths[0])
 
     def ensure_file_view(self) -> FileView:
         """The File tab's view, created on first use."""
         if self.file_view is None:
             self.file_view = FileView(self)
             self.file_view.error.connect(self._show_file_error)
+            self.file_view.loaded.connect(self._on_file_loaded)  # also files dropped on the view itself
             self.tabs.addTab(self.file_view, "File")
             self._forward_to_file_view(None)
         return self.file_view
+
+    def _on_file_loaded(self, path: str) -> None:
+        if path:
+            self.remember_recent(path)
 
     def _show_file_error(self, message: str) -> None:
         """Warn in a non-modal dialog (reused, so only the newest message is shown)."""

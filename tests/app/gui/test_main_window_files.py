@@ -118,3 +118,51 @@ def test_new_file_view_starts_with_the_window_settings(qtbot, store, sine):
     assert (cfg.n_fft, cfg.hop, w.file_view.settings()["window"]) == (1024, 512, "blackman")
     assert w.file_view.colormap_name == "magma"
     w.close()
+
+
+def test_recent_files_newest_first_persisted_and_missing_dropped(qtbot, window, store, tmp_path):
+    w = window
+    assert w.recent_files() == []
+    paths = [make_sine(tmp_path / f"s{i}.wav", duration_s=0.2) for i in range(10)]
+    for p in paths:
+        assert w.open_file(p)
+    assert w.recent_files() == paths[::-1][:8]  # the last 8, newest first
+    assert w.open_file(paths[5])  # reopening moves it to the front without a duplicate
+    assert w.recent_files()[:2] == [paths[5], paths[9]] and len(w.recent_files()) == 8
+    Path(paths[9]).unlink()
+    w.fill_recent_menu()
+    shown = [a.data() for a in w.recent_menu.actions()]
+    assert shown == [paths[5], paths[8], paths[7], paths[6], paths[4], paths[3], paths[2]]
+    again = MainWindow(store=store, autostart=False)  # the same QSettings store: the list survives
+    qtbot.addWidget(again)
+    assert again.recent_files() == shown
+    again.close()
+    with qtbot.waitSignal(w.file_view.loaded, timeout=20000):
+        w.recent_menu.actions()[3].trigger()
+    assert w.file_view.path == paths[6] and w.recent_files()[0] == paths[6]
+
+
+def test_dropping_an_audio_file_on_the_window_opens_it(qtbot, window, sine):
+    from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PyQt6.QtGui import QDragEnterEvent, QDropEvent
+
+    w = window
+    assert w.acceptDrops()
+    # Qt delivers drops only during a real drag; the handlers are called as Qt would call them.
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(sine)])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(10, 10), *args)
+    enter.setAccepted(False)
+    w.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    w.dropEvent(QDropEvent(QPointF(10, 10), *args))
+    assert w.file_view.path == sine and w.tabs.currentWidget() is w.file_view
+    assert w.recent_files() == [sine]
+    text = QMimeData()
+    text.setText("not a file")
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, text, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    enter.setAccepted(False)
+    w.dragEnterEvent(enter)
+    assert not enter.isAccepted()
