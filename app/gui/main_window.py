@@ -244,6 +244,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Recent files")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         file_menu.addSeparator()
+        self.watch_action = file_menu.addAction("Watch as live…")
+        self.watch_action.setToolTip("Play an audio file through the live view (looping)")
+        self.watch_action.triggered.connect(self._on_watch_action)
+        self.device_action = file_menu.addAction("Live input from the device")
+        self.device_action.triggered.connect(self.watch_device)
+        file_menu.addSeparator()
         file_menu.addAction(self.export_action)
 
     # --- pipeline -------------------------------------------------------------
@@ -604,6 +610,29 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "", AUDIO_FILE_FILTER)
         if path:
             self.open_file(path)
+
+    def _on_watch_action(self) -> None:
+        current = self.file_view.path if self.file_view is not None and self.file_view.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Watch an audio file as live input", current, AUDIO_FILE_FILTER)
+        if path:
+            self.watch_as_live(path)
+
+    def watch_as_live(self, path: str) -> bool:
+        """Play `path` through the live pipeline (looping, in real time) and show the Live tab.
+
+        Returns
+        -------
+        bool
+            True if the pipeline started; otherwise the banner says why.
+        """
+        self.source_path = path
+        self.tabs.setCurrentIndex(0)
+        return self.start()
+
+    def watch_device(self) -> bool:
+        """Go back from a watched file to the input device (the default input or the one chosen)."""
+        self.source_path = None
+        return self.start()
 
     def open_file(self, path: str) -> bool:
         """Show an audio file in the File tab (analysed in the background).

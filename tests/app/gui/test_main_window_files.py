@@ -166,3 +166,19 @@ def test_dropping_an_audio_file_on_the_window_opens_it(qtbot, window, sine):
     enter.setAccepted(False)
     w.dragEnterEvent(enter)
     assert not enter.isAccepted()
+
+
+def test_watch_as_live_plays_the_file_through_the_live_pipeline(qtbot, window, sine):
+    w = window
+    _open_and_wait(qtbot, w, sine)
+    assert w.watch_as_live(sine), w.banner.text.text()
+    assert w.tabs.currentIndex() == 0 and w.source_label.text() == "Input: sine.wav (looping)"
+    assert w.cfg.fs_hz == FS_HZ
+    qtbot.waitUntil(lambda: w.history is not None and len(w.history) >= 20, timeout=10000)
+    h = w.history
+    db, _ = h.ordered(h.next_seq - 20)
+    k = round(TONE_HZ / w.cfg.delta_f_hz)  # 43 at N 2048
+    assert (db.argmax(axis=0) == k).all()
+    missing = str(Path(sine).with_name("missing.wav"))
+    assert not w.watch_as_live(missing)
+    assert w.pipeline is None and "missing.wav" in w.banner.text.text()
