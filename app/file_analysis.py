@@ -46,7 +46,7 @@ from specscope.dsp.overview import (
     power_of,
     power_to_db,
 )
-from specscope.dsp.stft import FRAMES_PER_CHUNK_SAMPLES, FrameKernel, _segments, stft_db_blocks
+from specscope.dsp.stft import FRAMES_PER_CHUNK_SAMPLES, FrameKernel, frame_segments, stft_db_blocks
 
 OVERVIEW_MAX_COLUMNS = 8192
 """Columns of the whole-file overview (more than any screen is wide)."""
@@ -419,7 +419,7 @@ class FileAnalysis:
                                    block_frames=READ_BLOCK_FRAMES)
             pending: list[tuple[int, int, object]] = []
             try:
-                for first, segment in _segments(blocks, cfg, n_frames, frames_per_chunk):
+                for first, segment in frame_segments(blocks, cfg, n_frames, frames_per_chunk):
                     m = 1 + (segment.shape[0] - cfg.n_fft) // cfg.hop
                     pending.append((first, m, pool.submit(work, first, segment)))
                     while len(pending) > n_workers or (pending and pending[0][2].done()):

@@ -163,7 +163,7 @@ def stft_db_blocks(
     done = 0
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         pending = []
-        for first, segment in _segments(blocks, cfg, n_frames, frames_per_chunk):
+        for first, segment in frame_segments(blocks, cfg, n_frames, frames_per_chunk):
             pending.append(pool.submit(work, first, segment))
             if len(pending) >= 2 * n_workers:
                 done += pending.pop(0).result()
@@ -178,7 +178,7 @@ def stft_db_blocks(
     return out
 
 
-def _segments(
+def frame_segments(
     blocks: Iterable[np.ndarray], cfg: StftConfig, n_frames: int, frames_per_chunk: int
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Cut a stream of blocks into float32 segments holding whole frames.
