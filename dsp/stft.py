@@ -27,8 +27,9 @@ DB_PER_LN_POWER = 10.0 / np.log(10.0)
 DB_PER_LN_AMPLITUDE = 20.0 / np.log(10.0)
 """20 / ln(10): dB = DB_PER_LN_AMPLITUDE * ln(amplitude); ln is ~4x faster than log10 on float32."""
 
-FRAMES_PER_CHUNK_SAMPLES = 1 << 21
-"""Batch work unit: about this many input samples (frames x n_fft) per chunk, 8 MiB of float32."""
+FRAMES_PER_CHUNK_SAMPLES = 1 << 20
+"""Batch work unit: about this many input samples (frames x n_fft) per chunk, 4 MiB of float32
+(measured faster than 8 MiB here: each pass over a chunk stays closer to the caches)."""
 
 
 class FrameKernel:
