@@ -14,6 +14,7 @@ frame's peak within 0.1 dB of float64 and runs several times faster.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,9 +54,17 @@ class FrameKernel:
         self.amplitude_scale = cfg.amplitude_scale.astype(np.float32)
         self.power_scale = (cfg.amplitude_scale**2).astype(np.float32)
 
-    def spectrum(self, frames: np.ndarray, workers: int = 1) -> np.ndarray:
-        """Complex one-sided spectrum (unscaled) of frames of shape (n, n_fft)."""
-        windowed = np.multiply(frames, self.window, dtype=np.float32)
+    def spectrum(self, frames: np.ndarray, workers: int = 1, scratch: np.ndarray | None = None) -> np.ndarray:
+        """Complex one-sided spectrum (unscaled) of frames of shape (n, n_fft).
+
+        `scratch`, float32 of shape (>= n, n_fft), receives the windowed
+        frames; reusing one per thread keeps a long batch from mapping and
+        faulting in fresh pages for every chunk (a third of its CPU time here).
+        """
+        if scratch is None:
+            windowed = np.multiply(frames, self.window, dtype=np.float32)
+        else:
+            windowed = np.multiply(frames, self.window, out=scratch[: frames.shape[0]])
         return scipy.fft.rfft(windowed, n=self.cfg.n_fft_padded, axis=-1, workers=workers, overwrite_x=True)
 
     def to_db(self, spectrum: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -67,11 +76,17 @@ class FrameKernel:
         out *= np.float32(DB_PER_LN_AMPLITUDE)
         return out
 
-    def __call__(self, frames: np.ndarray, out: np.ndarray | None = None, workers: int = 1) -> np.ndarray:
-        """dBFS spectra of frames (n, n_fft) -> (n, n_freqs) float32."""
+    def __call__(
+        self,
+        frames: np.ndarray,
+        out: np.ndarray | None = None,
+        workers: int = 1,
+        scratch: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """dBFS spectra of frames (n, n_fft) -> (n, n_freqs) float32; `scratch` as in :meth:`spectrum`."""
         if out is None:
             out = np.empty((frames.shape[0], self.cfg.n_freqs), dtype=np.float32)
-        return self.to_db(self.spectrum(frames, workers), out)
+        return self.to_db(self.spectrum(frames, workers, scratch), out)
 
 
 def _frame_view(samples: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
@@ -131,7 +146,10 @@ def stft_db_blocks(
     cfg : StftConfig
         Transform settings.
     out : numpy.ndarray, optional
-        Preallocated float32 output of shape (n_freqs, n_frames).
+        Preallocated float32 output of shape (n_freqs, n_frames).  Fastest
+        when it is the transpose of a C-contiguous (n_frames, n_freqs) array,
+        as the default is: each frame is then written in place as it is
+        computed, with no transposing copy.
     n_workers : int, optional
         Threads computing chunks in parallel; default ``os.cpu_count()``.
     progress : callable, optional
@@ -144,12 +162,14 @@ def stft_db_blocks(
     -------
     numpy.ndarray
         `out`, float32 of shape (n_freqs, n_frames) with
-        ``n_frames = cfg.n_frames(n_samples)``.
+        ``n_frames = cfg.n_frames(n_samples)``.  By default it is
+        Fortran-ordered (each frame contiguous in memory): the layout the
+        FFT produces, and the one a CSV row or a display column reads.
     """
     n_frames = cfg.n_frames(n_samples)
     shape = (cfg.n_freqs, n_frames)
     if out is None:
-        out = np.empty(shape, dtype=np.float32)
+        out = np.empty(shape[::-1], dtype=np.float32).T
     elif out.shape != shape or out.dtype != np.float32:
         raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
     if n_frames == 0:
@@ -157,12 +177,19 @@ def stft_db_blocks(
     n_workers = max(1, n_workers or os.cpu_count() or 1)
     kernel = FrameKernel(cfg)
     frames_per_chunk = max(1, FRAMES_PER_CHUNK_SAMPLES // cfg.n_fft)
+    frames_major = out.T.flags.c_contiguous
+    local = threading.local()  # per worker thread: its reused window buffer
 
     def work(first: int, segment: np.ndarray) -> int:
         frames = _frame_view(segment, cfg.n_fft, cfg.hop)
-        db = kernel(frames)
-        out[:, first : first + db.shape[0]] = db.T
-        return db.shape[0]
+        m = frames.shape[0]
+        if getattr(local, "windowed", None) is None:
+            local.windowed = np.empty((frames_per_chunk, cfg.n_fft), dtype=np.float32)
+        if frames_major:
+            kernel(frames, out=out.T[first : first + m], scratch=local.windowed)
+        else:
+            _store_transposed(kernel(frames, scratch=local.windowed), out, first)
+        return m
 
     done = 0
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
@@ -180,6 +207,19 @@ def stft_db_blocks(
     if progress is not None:
         progress(done, n_frames)
     return out
+
+
+TRANSPOSE_SLAB_FRAMES = 16
+"""Frames per slab when a chunk is copied into a bins-major `out`: a slab's
+source stays in cache while its columns are written (about 1.7x faster here
+than one whole-chunk transposing copy)."""
+
+
+def _store_transposed(db: np.ndarray, out: np.ndarray, first: int) -> None:
+    """Write frames ``db`` (m, n_freqs) into columns ``first ..`` of `out` (n_freqs, n_frames)."""
+    for a in range(0, db.shape[0], TRANSPOSE_SLAB_FRAMES):
+        slab = db[a : a + TRANSPOSE_SLAB_FRAMES]
+        out[:, first + a : first + a + slab.shape[0]] = slab.T
 
 
 def frame_segments(

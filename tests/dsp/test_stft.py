@@ -103,6 +103,22 @@ def test_blocks_of_any_size_equal_the_whole(hop):
     np.testing.assert_array_equal(chunked, whole)
 
 
+def test_out_in_either_memory_layout_gets_the_same_frames():
+    """The default output is frames-major (Fortran order); a caller's C-ordered
+    `out` goes through the slab-transposing path and must hold the same values."""
+    cfg = StftConfig(fs_hz=48000, n_fft=512, hop=160, window="hamming")
+    n = 200_003
+    x = mixed_signal(48000, n, seed=4).astype(np.float32)
+    default = stft_db(x, cfg)
+    assert default.flags.f_contiguous
+    bins_major = np.full((cfg.n_freqs, cfg.n_frames(n)), np.nan, dtype=np.float32)
+    assert stft_db_blocks([x], n, cfg, out=bins_major) is bins_major
+    np.testing.assert_array_equal(bins_major, default)
+    strided = np.full((cfg.n_freqs, 2 * cfg.n_frames(n)), np.nan, dtype=np.float32)[:, ::2]
+    stft_db_blocks([x], n, cfg, out=strided)
+    np.testing.assert_array_equal(strided, default)
+
+
 def test_streaming_equals_batch_for_random_block_sizes():
     cfg = StftConfig(fs_hz=48000, n_fft=1024, hop=256, window="blackmanharris", zero_pad=2)
     x = mixed_signal(48000, 100_000, seed=3).astype(np.float32)
