@@ -46,7 +46,7 @@ from specscope.dsp.overview import (
     power_of,
     power_to_db,
 )
-from specscope.dsp.stft import FRAMES_PER_CHUNK_SAMPLES, FrameKernel, frame_segments, stft_db_blocks
+from specscope.dsp.stft import FRAMES_PER_CHUNK_SAMPLES, FrameKernel, frame_segments, frame_view, stft_db_blocks
 
 OVERVIEW_MAX_COLUMNS = 8192
 """Columns of the whole-file overview (more than any screen is wide)."""
@@ -389,7 +389,7 @@ class FileAnalysis:
         scratch = threading.local()  # per worker: reused buffers, so the pass does not fault in fresh pages
 
         def work(first: int, segment: np.ndarray) -> tuple[int, np.ndarray]:
-            frames = np.lib.stride_tricks.sliding_window_view(segment, cfg.n_fft)[:: cfg.hop]
+            frames = frame_view(segment, cfg.n_fft, cfg.hop)
             m = frames.shape[0]
             if getattr(scratch, "windowed", None) is None:
                 scratch.windowed = np.empty((frames_per_chunk, cfg.n_fft), dtype=np.float32)

@@ -2,7 +2,7 @@
 
 Threads: the constructor, :meth:`FileSource.start` and :meth:`FileSource.stop`
 run in the caller's thread; a player thread of its own reads the file in
-blocks of about 5 ms and writes each one into the ring buffer when its time
+blocks of about 20 ms and writes each one into the ring buffer when its time
 has come (wall clock, or the output device's clock when it also plays the
 file), so the DSP worker sees exactly what a live input would deliver.
 """
@@ -18,8 +18,9 @@ from specscope.dsp.ring_buffer import RingBuffer
 
 from .capture import TimingAnchors
 
-BLOCK_S = 0.005
-"""Duration of one block written into the ring buffer, in seconds."""
+BLOCK_S = 0.02
+"""Duration of one block written into the ring buffer, in seconds: the same period as a sound card's
+default callback (:data:`~specscope.app.capture.CALLBACK_PERIOD_S`), as each block wakes the worker."""
 
 
 class FileSourceError(ValueError):
@@ -83,6 +84,7 @@ class FileSource:
         self.n_overflows = 0
         self.error: str | None = None
         self._ring: RingBuffer | None = None
+        self._wake: threading.Event | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._finished = False
@@ -102,13 +104,14 @@ class FileSource:
         """True once the last block was written (not looping), or after :meth:`stop`."""
         return self._finished
 
-    def start(self, ring: RingBuffer) -> None:
-        """Start the player thread writing into `ring`."""
+    def start(self, ring: RingBuffer, wake: threading.Event | None = None) -> None:
+        """Start the player thread writing into `ring`; `wake`, if given, is set after every block."""
         if ring.n_channels != self._channels:
             raise ValueError(f"ring has {ring.n_channels} channels, the file has {self._channels}")
         if not self.realtime and ring.capacity < 2 * self.block_frames:
             raise ValueError(f"ring capacity {ring.capacity} is below two blocks ({2 * self.block_frames})")
         self._ring = ring
+        self._wake = wake
         self._thread = threading.Thread(target=self._run, name="specscope-file-source", daemon=True)
         self._thread.start()
 
@@ -181,3 +184,5 @@ class FileSource:
             self.anchors.put(written + n, time.monotonic())
             ring.write(block[:n])
             written += n
+            if self._wake is not None:
+                self._wake.set()

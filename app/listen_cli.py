@@ -44,6 +44,9 @@ def register(subparsers) -> None:
     p.add_argument("--channels", type=int, default=None, help="channels to record (default: enough for --channel)")
     p.add_argument("--channel", default="mix", help="'mix' (mean of channels, default) or a 0-based channel index")
     p.add_argument("--latency", default="low", help="PortAudio input latency: low, high or seconds (default low)")
+    p.add_argument("--blocksize", type=int, default=None,
+                   help="samples per callback (default: about 20 ms of audio; 0: whatever PortAudio delivers, "
+                        "the lowest latency and the most CPU)")
     p.add_argument("--n-fft", type=int, default=2048, help="frame length in samples, even, 16..131072 (default 2048)")
     p.add_argument("--hop", type=int, default=None, help="frame advance in samples (default n_fft/4)")
     p.add_argument("--window", default="hann", help="window, e.g. hann, blackmanharris, kaiser:8.6 (default hann)")
@@ -106,7 +109,8 @@ def _open_source(args: argparse.Namespace, channel: str | int):
         channels = args.channels
         if channels is None and isinstance(channel, int):
             channels = channel + 1
-        source = CaptureSource(device=args.device, fs_hz=args.samplerate, channels=channels, latency=args.latency)
+        source = CaptureSource(device=args.device, fs_hz=args.samplerate, channels=channels, latency=args.latency,
+                               blocksize=args.blocksize)
     if isinstance(channel, int) and channel >= source.channels:
         raise ValueError(f"--channel {channel} is not among the {source.channels} channel(s) recorded")
     return source

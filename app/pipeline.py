@@ -41,7 +41,7 @@ from specscope.dsp.channels import mix_to_mono
 from specscope.dsp.config import AMIN, N_FFT_MAX, StftConfig
 from specscope.dsp.peaks import Peak, estimate_peak
 from specscope.dsp.ring_buffer import RingBuffer
-from specscope.dsp.stft import StreamingStft
+from specscope.dsp.stft import StreamingStft, frame_view
 
 RING_S = 2.0
 """Ring buffer length in seconds of audio: how long the worker may stall before samples are lost."""
@@ -51,11 +51,9 @@ MAX_LAG_S = 0.5
 """A worker more than this far behind (or two frames, if longer) skips ahead and counts the frames it drops."""
 N_LATENCIES = 1 << 16
 """Latencies kept for the median and 95th percentile (the most recent frames)."""
-POLL_MAX_S = 0.02
-"""Longest the worker sleeps between looks at the ring buffer."""
-POLL_MIN_S = 0.015
-"""Shortest sleep: frames are published in batches at most ~125 times a second, which halves the worker's
-per-batch overhead at hop 256 (48 kHz) for at most 8 ms of added latency."""
+WAIT_MAX_S = 0.025
+"""Longest the worker waits for the source's wake-up before it looks again (stall detection, a
+source that does not wake it)."""
 
 
 class Source(Protocol):
@@ -96,7 +94,7 @@ class Source(Protocol):
     stall_timeout_s: float | None
     start_timeout_s: float | None
 
-    def start(self, ring: RingBuffer) -> None: ...
+    def start(self, ring: RingBuffer, wake: threading.Event | None = None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -321,6 +319,8 @@ class Pipeline:
         self._pending_cfg: StftConfig | None = None
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
+        self._wake = threading.Event()
+        """Set by the source after each block it writes (and by stop): the worker runs when samples land."""
         self._thread: threading.Thread | None = None
         self._started = False
         self._stopped = False
@@ -371,13 +371,14 @@ class Pipeline:
             raise RuntimeError("a Pipeline can be started once; make a new one")
         self._started = True
         self._t_start = time.monotonic()
-        self.source.start(self.ring)
+        self.source.start(self.ring, self._wake)
         self._thread = threading.Thread(target=self._run, name="specscope-dsp-worker", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Stop the worker and the source (closing the device); idempotent."""
         self._stop_event.set()
+        self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=10.0)
@@ -482,9 +483,9 @@ class Pipeline:
                     what = "stopped delivering audio" if ring.n_written else "delivered no audio"
                     self._fail(f"input {src.name!r} {what} for {now - last_change:.1f} s (disconnected?)")
                     return False
-                cfg = self._run_cfg
-                need = self._next_frame_start() + cfg.n_fft - self._history.end
-                self._stop_event.wait(min(POLL_MAX_S, max(POLL_MIN_S, need / fs)))
+                # Cleared before the ring is looked at again: a block written after this still wakes us.
+                self._wake.wait(WAIT_MAX_S)
+                self._wake.clear()
                 continue
             last_written, last_change = ring.n_written, time.monotonic()
             lag_limit = max(int(self.max_lag_s * fs), 2 * self._run_cfg.n_fft)
@@ -528,7 +529,12 @@ class Pipeline:
         self._start_run(cfg, origin)
 
     def _process(self, mono: np.ndarray) -> None:
-        """Push samples into the current run and publish the frames they complete."""
+        """Push samples into the current run and publish the frames they complete.
+
+        Per batch, not per frame: one STFT call, one sum of squares for all
+        the frames' RMS, one clock and ADC-time lookup (frame i's last sample
+        is ``(m - 1 - i) * hop`` samples before the batch's last one).
+        """
         t0 = time.perf_counter()
         cfg, stream = self._run_cfg, self._stream
         first_local = stream.n_frames_out
@@ -539,32 +545,30 @@ class Pipeline:
         n_fft, hop = cfg.n_fft, cfg.hop
         first = self._origin + first_local * hop
         segment = self._history.view(first, first + (m - 1) * hop + n_fft)
+        frames_x = frame_view(segment, n_fft, hop)
+        mean_sq = np.einsum("ij,ij->i", frames_x, frames_x, dtype=np.float64) / n_fft
+        rms_dbfs = (10.0 * np.log10(np.maximum(mean_sq, AMIN * AMIN))).tolist()
         src = self.source
         now = src.clock_s()
-        frames = []
-        lat = []
-        for i in range(m):
-            x = segment[i * hop : i * hop + n_fft]
-            mean_sq = float(np.dot(x, x)) / n_fft
-            start = first + i * hop
-            latency_ms = None
-            if now is not None:
-                adc = src.adc_time_s(start + n_fft - 1)
-                if adc is not None and math.isfinite(adc):
-                    latency_ms = 1e3 * (now - adc)
-                    lat.append(latency_ms)
-            frames.append(
-                LiveFrame(
-                    db=db[i],
-                    t_s=float(src.sample_time_s(start + n_fft / 2.0)),
-                    index=self._index + i,
-                    rms_dbfs=10.0 * math.log10(max(mean_sq, AMIN * AMIN)),
-                    cfg=cfg,
-                    latency_ms=latency_ms,
-                    sample_start=start,
-                    spectrum=spectra[i],
-                )
+        last_end = first + (m - 1) * hop + n_fft - 1
+        adc_last = src.adc_time_s(last_end) if now is not None else None
+        lat: list[float] = []
+        if adc_last is not None and math.isfinite(adc_last):
+            hop_ms = 1e3 * hop / src.fs_hz
+            lat = [1e3 * (now - adc_last) + (m - 1 - i) * hop_ms for i in range(m)]
+        frames = [
+            LiveFrame(
+                db=db[i],
+                t_s=float(src.sample_time_s(first + i * hop + n_fft / 2.0)),
+                index=self._index + i,
+                rms_dbfs=rms_dbfs[i],
+                cfg=cfg,
+                latency_ms=lat[i] if lat else None,
+                sample_start=first + i * hop,
+                spectrum=spectra[i],
             )
+            for i in range(m)
+        ]
         self._index += m
         dsp_s = time.perf_counter() - t0
         with self._lock:
@@ -575,4 +579,3 @@ class Pipeline:
                 self._n_latencies += 1
         if self.on_frames is not None:
             self.on_frames(frames)
-

@@ -1,11 +1,12 @@
 """The PortAudio capture source on the real test device: what it accepts, what it records, losing the device."""
 
+import threading
 import time
 
 import numpy as np
 import pytest
 
-from specscope.app.capture import CaptureSource, TimingAnchors, parse_latency
+from specscope.app.capture import CaptureSource, TimingAnchors, default_blocksize, parse_latency
 from specscope.app.devices import DeviceError
 from specscope.dsp.ring_buffer import RingBuffer
 
@@ -38,6 +39,36 @@ def test_latency_choices():
     assert parse_latency("0.05") == 0.05
     with pytest.raises(DeviceError):
         parse_latency(0)
+
+
+@pytest.mark.parametrize(("fs_hz", "blocksize"), [(48000, 1024), (44100, 1024), (96000, 2048), (192000, 4096),
+                                                 (8000, 128), (22050, 512), (1000, 64)])
+def test_default_blocksize_is_the_power_of_two_nearest_20_ms(fs_hz, blocksize):
+    # 48 kHz: 960 samples in 20 ms, nearest power of two 1024 (21.3 ms); 8 kHz: 160 -> 128; 1 kHz: 20 -> floor 64.
+    assert default_blocksize(fs_hz) == blocksize
+
+
+def test_every_block_wakes_the_worker(pulse_server, pulse_feed):
+    src = CaptureSource("pulse", FS_HZ, 1)
+    assert src.blocksize == 1024
+    ring = RingBuffer(FS_HZ, 1)
+    wake = threading.Event()
+    src.start(ring, wake)
+    try:
+        pulse_feed.play(pulse_feed.sine(440.0, -6.0, 1.0))
+        assert wake.wait(5.0)
+        blocks = 0
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.5:
+            if wake.wait(0.2):
+                wake.clear()
+                blocks += 1
+        written = ring.n_written
+    finally:
+        src.stop()
+    # Every wake-up follows a block of 1024 samples; a woken reader never finds the ring empty.
+    assert written % 1024 == 0
+    assert 0.5 * 0.5 * FS_HZ / 1024 <= blocks <= written // 1024
 
 
 def test_timing_anchors_extrapolate_at_the_sample_rate():

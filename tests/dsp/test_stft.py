@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from specscope.dsp.config import StftConfig
-from specscope.dsp.stft import StreamingStft, stft_db, stft_db_blocks
+from specscope.dsp.stft import StreamingStft, frame_view, stft_db, stft_db_blocks
 
 ALL_WINDOWS = ["boxcar", "hann", "hamming", "blackman", "blackmanharris", "flattop", "kaiser:8.6", "gaussian:0.2"]
 
@@ -101,6 +101,18 @@ def test_blocks_of_any_size_equal_the_whole(hop):
     blocks = np.split(x, cuts)
     chunked = stft_db_blocks(iter(blocks), n, cfg, n_workers=2)
     np.testing.assert_array_equal(chunked, whole)
+
+
+@pytest.mark.parametrize(("n", "n_fft", "hop"), [(0, 16, 4), (15, 16, 4), (16, 16, 4), (1000, 64, 7), (1000, 64, 64)])
+def test_frame_view_holds_frame_i_at_samples_i_hop_to_i_hop_plus_n_fft(n, n_fft, hop):
+    x = np.arange(n, dtype=np.float32)
+    view = frame_view(x, n_fft, hop)
+    assert view.shape == (max(0, 1 + (n - n_fft) // hop) if n >= n_fft else 0, n_fft)
+    expected = np.array([x[i * hop : i * hop + n_fft] for i in range(view.shape[0])]).reshape(-1, n_fft)
+    np.testing.assert_array_equal(view, expected)
+    assert not view.flags.writeable
+    strided = np.repeat(x, 2)[::2]  # the same samples, not contiguous
+    np.testing.assert_array_equal(frame_view(strided, n_fft, hop), expected)
 
 
 def test_out_in_either_memory_layout_gets_the_same_frames():
