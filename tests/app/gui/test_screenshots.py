@@ -49,16 +49,19 @@ def _shoot(out_dir: Path) -> dict:
     win.show()
     result: dict = {"started": win.start()}
 
-    def tone_height(view) -> tuple[float, float]:
-        """(Hz at the brightest pixel row 40 px left of the newest column, Hz per pixel row there)."""
-        img = view.grab().toImage()
+    def tone_height(shot, view) -> tuple[float, float]:
+        """(Hz at the brightest pixel row 40 px left of the newest column, Hz per pixel row there), read from
+        `shot`, the window's grab (the saved screenshot): the view is painted there at its offset in the
+        window, as on screen."""
+        img = shot.toImage()
         dpr = img.devicePixelRatio()
         vb = view.getViewBox()
         r = view.mapFromScene(vb.sceneBoundingRect()).boundingRect()
-        x = int((r.right() - 40) * dpr)
-        ys = np.arange(int(r.top() * dpr) + 2, int(r.bottom() * dpr) - 2)
+        origin = view.mapTo(win, QPoint(0, 0))
+        x = int((origin.x() + r.right() - 40) * dpr)
+        ys = np.arange(int((origin.y() + r.top()) * dpr) + 2, int((origin.y() + r.bottom()) * dpr) - 2)
         lum = [sum(img.pixelColor(x, int(y)).getRgb()[:3]) for y in ys]
-        y = int(ys[int(np.argmax(lum))] / dpr)
+        y = int(ys[int(np.argmax(lum))] / dpr) - origin.y()
 
         def hz(yw: int) -> float:
             return float(view.scale.inverse(vb.mapSceneToView(view.mapToScene(QPoint(r.center().x(), yw))).y()))
@@ -66,9 +69,9 @@ def _shoot(out_dir: Path) -> dict:
         return hz(y), abs(hz(y + 1) - hz(y))
 
     def linear() -> None:
-        win.grab().save(str(out_dir / "live_linear.png"))
-        f, f_next = tone_height(win.spectrogram)
-        result["linear_tone_hz"], result["linear_px_hz"] = f, abs(f_next - f)
+        shot = win.grab()
+        shot.save(str(out_dir / "live_linear.png"))
+        result["linear_tone_hz"], result["linear_px_hz"] = tone_height(shot, win.spectrogram)
         result["status"] = win.config_label.text()
         result["banner"] = win.banner.text.text() if win.banner.isVisible() else ""
         result["peak_label"] = win.spectrum.peak_text()
@@ -79,9 +82,9 @@ def _shoot(out_dir: Path) -> dict:
         QTimer.singleShot(1500, log)
 
     def log() -> None:
-        win.grab().save(str(out_dir / "live_log.png"))
-        f, f_next = tone_height(win.spectrogram)
-        result["log_tone_hz"], result["log_px_hz"] = f, abs(f_next - f)
+        shot = win.grab()
+        shot.save(str(out_dir / "live_log.png"))
+        result["log_tone_hz"], result["log_px_hz"] = tone_height(shot, win.spectrogram)
         win.close()
         app.quit()
 

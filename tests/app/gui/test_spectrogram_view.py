@@ -160,3 +160,41 @@ def test_keys_scroll_a_paused_view(qtbot):
     assert (lo, hi) == pytest.approx((first_kept - 0.5 * cfg.hop_s, first_kept - 0.5 * cfg.hop_s + 2.0))
     qtbot.keyClick(view, Qt.Key.Key_End)
     assert view.getViewBox().viewRange()[0] == pytest.approx([-2.0, 0.0])
+
+
+def test_a_one_bin_tone_lights_its_pixel_row_when_the_image_is_shrunk(qtbot):
+    """The window's tiles have more rows (bins) than the screen has pixels: each pixel shows the
+    maximum of its bins, so a tone one bin wide is drawn in the colour of its level, in the right row."""
+    cfg = StftConfig(48000.0, 2048, 512, "boxcar")
+    k = 700  # 16406.25 Hz, exactly on a bin: with a rectangular window all energy is in bin 700
+    view, history = _make_view(qtbot, cfg)
+    db, times = _tone_frames(cfg, k * cfg.delta_f_hz, 0.8)  # 70 frames: the first tile is full
+    _feed(view, history, db, times)
+    item = view.image_items()[0]
+    n_rows = item.image.shape[0]
+    for height in (100, 300, 517, 1024):  # fewer device rows than the 1025 bins (100: runs of 10-11 bins)
+        img = item.device_image(40, height, flip_y=True)
+        assert (img.width(), img.height()) == (40, height)
+        lum = np.array([[sum(img.pixelColor(x, y).getRgb()[:3]) for x in (0, 20, 39)] for y in range(height)])
+        # Device row j (top = 0 after the flip) covers bins floor(i n / h) .. floor((i + 1) n / h) - 1, i = h - 1 - j.
+        i = next(i for i in range(height) if (i * n_rows) // height <= k < ((i + 1) * n_rows) // height)
+        assert np.argmax(lum[:, 1]) == height - 1 - i
+        assert (lum[height - 1 - i] == lum.max()).all()  # in every column
+        # Its colour is the table's entry for the tone's level (-6 dB), as pyqtgraph would index it.
+        level = float(db[k, 0])
+        entry = int(np.clip((level - view.floor_db) * 256 / (view.ceiling_db - view.floor_db), 0, 255))
+        assert img.pixelColor(20, height - 1 - i).getRgb()[:3] == tuple(int(c) for c in view._lut[entry, :3])
+
+
+def test_a_one_frame_click_survives_shrinking_in_time(qtbot):
+    cfg = StftConfig(48000.0, 1024, 256)
+    view, history = _make_view(qtbot, cfg)
+    db = np.full((cfg.n_freqs, 40), -110.0, dtype=np.float32)
+    db[:, 17] = -3.0  # one loud frame
+    _feed(view, history, db, cfg.frame_times_s(40))
+    item = view.image_items()[0]
+    for width, pixel in ((10, 2), (4, 1)):  # 65 columns (64 + the overlap column) into 10 or 4 pixels
+        img = item.device_image(width, 50)
+        bright = [sum(img.pixelColor(x, 25).getRgb()[:3]) for x in range(width)]
+        # Column 17 falls in the pixel j with floor(j 65 / w) <= 17 < floor((j + 1) 65 / w).
+        assert int(np.argmax(bright)) == pixel and sorted(bright)[-2] < bright[pixel]
