@@ -33,7 +33,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
-from PyQt6.QtWidgets import QGraphicsView
+from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
@@ -146,37 +146,71 @@ class _TileImage(pg.ImageItem):
                                  Qt.TransformationMode.FastTransformation)
         return image
 
-    def paint(self, painter, *args) -> None:
-        """Draw the device-size pixmap at the tile's place, rounded to whole device pixels."""
-        if self.image is None:
-            return
-        # The world transform maps the item to the widget's logical pixels.  (deviceTransform would add the
-        # widget's offset inside its window, which resetTransform keeps: the offset would count twice.)
-        world = painter.worldTransform()
-        if world.m12() != 0.0 or world.m21() != 0.0 or not isinstance(self.lut, np.ndarray) or self.levels is None:
-            self._renderRequired = self._renderRequired or self.qimage is None
-            super().paint(painter, *args)  # pyqtgraph's own path (a rotated view; never in this window)
-            return
-        dpr = painter.device().devicePixelRatioF()
-        target = world.mapRect(self._bounds)  # logical pixels; mapRect normalises a flipped axis
-        width, height = round(target.width() * dpr), round(target.height() * dpr)  # device pixels
+    def draw(self, painter, target: QRectF, flip_x: bool, flip_y: bool, dpr: float) -> None:
+        """Copy the tile's pixmap to `target` (logical pixels of an untransformed painter), made anew
+        when its device size, its orientation, or its data, levels or colours changed."""
+        width, height = round(target.width() * dpr), round(target.height() * dpr)
         if width < 1 or height < 1:
             return
-        key = (width, height, world.m11() < 0.0, world.m22() < 0.0)
+        key = (width, height, flip_x, flip_y)
         if self._pixmap is None or self._pixmap_key != key or self._renderRequired:
             # setImage/updateImage, setLevels and setLookupTable all set _renderRequired.
             self._pixmap = QPixmap.fromImage(self.device_image(*key))
+            self._pixmap.setDevicePixelRatio(dpr)
             self._pixmap_key = key
             self._renderRequired = False
-        self._pixmap.setDevicePixelRatio(dpr)
+        painter.drawPixmap(QPointF(round(target.left() * dpr) / dpr, round(target.top() * dpr) / dpr), self._pixmap)
+
+
+class _Strip(QGraphicsItem):
+    """The scrolling group of tiles, painted in one call.
+
+    The tiles (pyqtgraph ImageItems holding the data, levels, colour table and placement) are not
+    items of the scene themselves: with ~30 tiles in the scene, Qt called Python for each tile's
+    paint and bounding rect on every repaint (about 8 % of a core at 62 repaints/s).  The strip asks
+    each visible tile for its pixmap and copies it at the tile's place, whole device pixels.
+    A plain QGraphicsItem, not a pyqtgraph GraphicsObject, so moving it (every repaint) calls no
+    Python ``itemChange``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[_Tile] = []
+        self._bounds = QRectF()
+
+    def update_bounds(self) -> None:
+        """Recompute the union of the tiles' rectangles (call after placing or removing tiles)."""
+        bounds = QRectF()
+        for tile in self.tiles:
+            bounds = bounds.united(tile.rect)
+        self.prepareGeometryChange()
+        self._bounds = bounds
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def paint(self, painter, *args) -> None:
+        world = painter.worldTransform()
+        if world.m12() != 0.0 or world.m21() != 0.0:  # a rotated view (never in this window): plain scaling
+            for tile in self.tiles:
+                painter.drawImage(tile.rect, tile.item.device_image(TILE_COLS + 1, tile.data.shape[0]))
+            return
+        clip = painter.clipBoundingRect() if painter.hasClipping() else QRectF()
+        dpr = painter.device().devicePixelRatioF()
+        flip_x, flip_y = world.m11() < 0.0, world.m22() < 0.0  # y up: row 0 (lowest frequency) at the bottom
+        # Targets are in the widget's logical pixels.  (The world transform, not deviceTransform: the latter
+        # adds the widget's offset inside its window, which resetTransform keeps, so it would count twice.)
         painter.save()
         painter.resetTransform()
-        painter.drawPixmap(QPointF(round(target.left() * dpr) / dpr, round(target.top() * dpr) / dpr), self._pixmap)
+        for tile in self.tiles:
+            if clip.isEmpty() or clip.intersects(tile.rect):
+                tile.item.draw(painter, world.mapRect(tile.rect), flip_x, flip_y, dpr)
         painter.restore()
 
 
 class _Tile:
-    __slots__ = ("data", "dirty", "item", "n", "seq0", "t0_s")
+    __slots__ = ("data", "dirty", "item", "n", "rect", "seq0", "t0_s")
 
     def __init__(self, item: _TileImage, n_rows: int) -> None:
         self.item = item
@@ -187,6 +221,8 @@ class _Tile:
         self.seq0 = 0
         self.t0_s = 0.0
         self.dirty = False
+        self.rect = QRectF()
+        """The tile's rectangle in the strip's coordinates (s, scale coordinate u)."""
 
 
 class SpectrogramView(pg.PlotWidget):
@@ -234,10 +270,12 @@ class SpectrogramView(pg.PlotWidget):
         self.tiles: list[_Tile] = []
         self._max_tiles = 2
         self._free: list[_Tile] = []
+        self._bounds_stale = False
+        """A tile was placed since the strip last measured its bounds (see :meth:`refresh`)."""
         self.last_time_s: float | None = None
         self.t_ref_s = 0.0
         """Absolute time (s) shown at view x = 0: the strip sits at x = -t_ref_s."""
-        self.strip = pg.ItemGroup()
+        self.strip = _Strip()
         self.addItem(self.strip)
         self._arrival_s = np.zeros(1, dtype=np.float64)
         self.paint_latencies_s: list[float] = []
@@ -266,11 +304,10 @@ class SpectrogramView(pg.PlotWidget):
         self.history, self.cfg, self.scale, self.row_map = history, cfg, scale, row_map
         self.f_range_hz = (f_min_hz, f_max_hz)
         self.freq_axis.set_scale(scale)
-        for tile in self.tiles + self._free:
-            tile.item.setParentItem(None)
-            if tile.item.scene() is not None:
-                tile.item.scene().removeItem(tile.item)
         self.tiles, self._free = [], []
+        self.strip.tiles = self.tiles
+        self.strip.update_bounds()
+        self._bounds_stale = False
         self._max_tiles = math.ceil(history.capacity / TILE_COLS) + 2
         self._arrival_s = np.zeros(history.capacity, dtype=np.float64)
         self.last_time_s = None
@@ -292,6 +329,7 @@ class SpectrogramView(pg.PlotWidget):
         self.colorbar.setLevels((self.floor_db, self.ceiling_db))
         for tile in self.tiles:
             tile.item.setLevels((self.floor_db, self.ceiling_db))
+        self.strip.update()
 
     def set_colormap(self, name: str) -> None:
         """Use the colour map `name` (see :data:`~specscope.app.gui.colormaps.COLORMAP_NAMES`)."""
@@ -301,6 +339,7 @@ class SpectrogramView(pg.PlotWidget):
         self.colorbar.setColorMap(cmap)
         for tile in self.tiles:
             tile.item.setLookupTable(self._lut)
+        self.strip.update()
 
     def set_span(self, span_s: float) -> None:
         """Visible time span in seconds (1 to 60)."""
@@ -368,12 +407,13 @@ class SpectrogramView(pg.PlotWidget):
         else:
             tile = _Tile(_TileImage(), self.row_map.n_rows)
             tile.item.setImage(tile.data, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
-            tile.item.setParentItem(self.strip)
         tile.n, tile.seq0, tile.t0_s = 0, seq0, t0_s
         hop_s = self.cfg.hop_s
         rm = self.row_map
-        tile.item.setRect(QRectF(t0_s - 0.5 * hop_s, rm.u_lo, (TILE_COLS + 1) * hop_s, rm.u_hi - rm.u_lo))
+        tile.rect = QRectF(t0_s - 0.5 * hop_s, rm.u_lo, (TILE_COLS + 1) * hop_s, rm.u_hi - rm.u_lo)
+        tile.item.setRect(tile.rect)  # its transform maps pixel (column, row) to strip coordinates
         self.tiles.append(tile)
+        self._bounds_stale = True  # applied at the next repaint tick: a geometry change here would add a paint
         return tile
 
     def refresh(self, now_s: float | None = None) -> None:
@@ -385,10 +425,17 @@ class SpectrogramView(pg.PlotWidget):
         right edge, and jumps to it when it lags by more than
         ``SMOOTH_MAX_LAG_S``.
         """
+        changed = False
+        if self._bounds_stale:
+            self.strip.update_bounds()
+            self._bounds_stale = False
         for tile in self.tiles:
             if tile.dirty:
                 tile.item.updateImage(tile.data)
                 tile.dirty = False
+                changed = True
+        if changed:
+            self.strip.update()
         if not self.paused:
             self._follow(time.perf_counter() if now_s is None else now_s)
 
