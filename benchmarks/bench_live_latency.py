@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--device", default=None, help="input device index or name (default: the default input)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per setting (default 10)")
     parser.add_argument("--blocksize", type=int, default=None,
-                        help="samples per PortAudio callback (default: specscope's, about 10 ms; 0: any)")
+                        help="samples per PortAudio callback (default: specscope's, about 20 ms; 0: any)")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args()
     results = [measure(args.device, latency, args.seconds, args.blocksize) for latency in ("low", "high")]
