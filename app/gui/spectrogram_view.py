@@ -11,8 +11,9 @@ view's time range (the "view offset"), so per repaint only the tile that
 received columns is re-rendered and no array is shifted.  When the ring is full
 the oldest tile is reused for the newest frames.
 
-Scrolling: the tiles sit at their absolute times inside one group item (the
-"strip"); the view's time axis is fixed at ``-span .. 0`` s (0 = the right edge
+Scrolling: the tiles sit at their absolute times inside one item (the
+"strip", which paints every visible tile's screen-size pixmap in one call;
+the tiles themselves are not in the scene); the view's time axis is fixed at ``-span .. 0`` s (0 = the right edge
 of the newest frame) and each repaint only moves the strip by the view offset
 ``t_ref_s``.  The axes therefore never change while scrolling and Qt repaints
 only the image area.
