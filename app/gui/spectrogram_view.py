@@ -86,6 +86,9 @@ def _pool_max(data: np.ndarray, n_out: int, axis: int) -> np.ndarray:
 class _TileImage(pg.ImageItem):
     """One tile's ImageItem, drawn from an opaque pixmap of its on-screen size.
 
+    Not an item of the scene: it holds the data, levels, colour table and placement (``setRect``),
+    and :class:`_Strip` calls :meth:`draw` for it.
+
     Scrolling translates the strip by whole device pixels, so a tile's on-screen size only changes when
     the view is resized or zoomed.  The tile keeps an RGB32 pixmap of exactly that size and draws it
     unscaled at a whole-pixel position: a plain copy per repaint.  (Qt's DeviceCoordinateCache does
@@ -98,25 +101,11 @@ class _TileImage(pg.ImageItem):
     rule for fixed levels and a 256-entry table, ``index = clip((db - floor) * 256 / (ceiling - floor), 0, 255)``.
     """
 
-    _bounds = QRectF()
-    """``(0, 0, columns, rows)`` of the image; set by :meth:`setImage`."""
-
     def __init__(self) -> None:
         super().__init__(axisOrder="row-major")
         self.last_seq = -1
         self._pixmap: QPixmap | None = None
         self._pixmap_key: tuple[int, int, bool, bool] | None = None
-
-    def setImage(self, image: np.ndarray | None = None, autoLevels: bool | None = None, **kwargs) -> None:
-        """As pyqtgraph's, noting the (row-major) image's extent first for :meth:`boundingRect`."""
-        if image is not None:
-            self._bounds = QRectF(0.0, 0.0, float(image.shape[1]), float(image.shape[0]))
-        super().setImage(image, autoLevels, **kwargs)
-
-    def boundingRect(self) -> QRectF:
-        """The stored extent: Qt asks every tile for it on every repaint (about 45 000 calls in 10 s, 2 % of a
-        core when pyqtgraph recomputes it from the image's shape each time)."""
-        return QRectF(self._bounds)
 
     def device_image(self, width: int, height: int, flip_x: bool = False, flip_y: bool = False) -> QImage:
         """The tile as an RGB32 image of `width` x `height` device pixels (see the class notes).
