@@ -48,7 +48,7 @@ def rss_mb() -> float:
 
 
 def run_specscope() -> np.ndarray:
-    from specscope.app.audio_file import open_audio
+    from specscope.app.io.audio_file import open_audio
     from specscope.dsp.config import StftConfig
     from specscope.dsp.stft import stft_db_blocks
 
@@ -92,7 +92,7 @@ def one(name: str) -> None:
     elif name == "scipy ShortTimeFFT":
         import scipy.signal  # noqa: F401
     else:
-        import specscope.app.audio_file
+        import specscope.app.io.audio_file
         import specscope.dsp.stft  # noqa: F401
     import soundfile  # noqa: F401
 

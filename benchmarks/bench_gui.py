@@ -199,8 +199,8 @@ def run_one(mode: str, seconds: float) -> dict:
     elif mode == "pipeline":
         from types import SimpleNamespace
 
-        from specscope.app.capture import CaptureSource
-        from specscope.app.pipeline import Pipeline
+        from specscope.app.live.capture import CaptureSource
+        from specscope.app.live.pipeline import Pipeline
         from specscope.dsp.config import StftConfig
 
         pipe = Pipeline(CaptureSource(fs_hz=FS_HZ), StftConfig(FS_HZ, N_FFT, HOP), channel="mix",
@@ -212,8 +212,8 @@ def run_one(mode: str, seconds: float) -> dict:
         stop_pipe = pipe.stop
         tick = None
     else:
-        from specscope.app.capture import CaptureSource
-        from specscope.app.pipeline import Pipeline
+        from specscope.app.live.capture import CaptureSource
+        from specscope.app.live.pipeline import Pipeline
         from specscope.dsp.config import StftConfig
 
         cfg = StftConfig(FS_HZ, N_FFT, HOP)

@@ -30,8 +30,8 @@ import time
 
 import numpy as np
 
-from specscope.app.capture import CaptureSource
-from specscope.app.pipeline import Pipeline
+from specscope.app.live.capture import CaptureSource
+from specscope.app.live.pipeline import Pipeline
 from specscope.dsp.config import StftConfig
 from specscope.dsp.peaks import estimate_peak
 

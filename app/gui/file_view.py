@@ -1,7 +1,7 @@
 """The file view: a whole recording as one navigable spectrogram.
 
 Thread: the Qt GUI thread.  All analysis runs in background jobs
-(:mod:`specscope.app.file_analysis`); their results arrive here as queued
+(:mod:`specscope.app.analysis.file_analysis`); their results arrive here as queued
 signals and are drawn; a job whose result is no longer wanted (the file, the
 settings or the view changed) is cancelled and its late results are dropped by
 a generation number.
@@ -49,7 +49,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from specscope.app.file_analysis import (
+from specscope.app.analysis.file_analysis import (
     MAX_EXPORT_BYTES,
     OVERVIEW_MAX_CELLS,
     BackgroundJob,
@@ -58,13 +58,13 @@ from specscope.app.file_analysis import (
     Tile,
     one_line_error,
 )
+from specscope.app.model.readouts import cursor_readout, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_row_map, make_scale
 from specscope.dsp.overview import frames_per_column, pool_columns
 
 from .axes import FrequencyAxis, TimeAxis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
-from .readouts import cursor_readout, peak_label
 from .spectrum_panel import SpectrumPanel
 
 DEFAULT_SETTINGS = {"n_fft": 2048, "hop": 512, "window": "hann", "zero_pad": 1, "channel": "mix"}
@@ -568,7 +568,7 @@ class FileView(QWidget):
                           zero_pad=settings["zero_pad"])
 
     def _make_analysis(self, path: str, settings: dict) -> FileAnalysis:
-        from specscope.app.audio_file import open_audio
+        from specscope.app.io.audio_file import open_audio
 
         with open_audio(path) as reader:
             info = reader.info
@@ -1085,7 +1085,7 @@ class FileView(QWidget):
         The format is ``specscope export``'s; the work runs in the background
         and :attr:`exported` is emitted with the path when written.
         """
-        from specscope.app.export import check_export_path, write_spectrogram
+        from specscope.app.io.export import check_export_path, write_spectrogram
 
         a = self.analysis
         if a is None:

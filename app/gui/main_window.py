@@ -35,13 +35,13 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from specscope.app.export import write_spectrogram
+from specscope.app.io.export import write_spectrogram
+from specscope.app.live.history import FrameHistory, history_capacity
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
 
 from .controls import Controls
 from .file_view import FileView
-from .history import FrameHistory, history_capacity
 from .settings import FFT_SIZES, LiveSettings, load_settings, qsettings, save_settings
 from .spectrogram_view import SpectrogramView
 from .spectrum_panel import SpectrumPanel
@@ -260,13 +260,13 @@ class MainWindow(QMainWindow):
 
     # --- pipeline -------------------------------------------------------------
     def _make_source(self):
-        from specscope.app.file_source import FileSource
+        from specscope.app.live.file_source import FileSource
 
         if self.source_path is not None:
             self.source_notice = f"Input: {Path(self.source_path).name} (looping)"
             return FileSource(self.source_path, realtime=True, loop=True)
-        from specscope.app.capture import CaptureSource
-        from specscope.app.devices import list_input_devices
+        from specscope.app.live.capture import CaptureSource
+        from specscope.app.live.devices import list_input_devices
 
         if not self.settings.device and not list_input_devices():
             self.source_notice = DEMO_NOTICE
@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
 
     def _open_pipeline(self, settings: LiveSettings):
         """Open the source and start a pipeline with `settings`; raises on refusal."""
-        from specscope.app.pipeline import Pipeline
+        from specscope.app.live.pipeline import Pipeline
 
         source = self._make_source()
         fs_hz = getattr(source, "fs_hz", None) or settings.fs_hz or 48000.0
@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
     def refresh_devices(self) -> None:
         """Fill the device list from PortAudio (by name, which survives restarts)."""
         try:
-            from specscope.app.devices import list_input_devices
+            from specscope.app.live.devices import list_input_devices
 
             devices = list_input_devices()
         except Exception as exc:  # no PortAudio at all: the list stays empty, the banner says why
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         """Reopen the input after a fault (devices are enumerated again); the history stays on screen."""
         self.stop()
         try:
-            from specscope.app.devices import rescan_devices
+            from specscope.app.live.devices import rescan_devices
 
             rescan_devices()
         except Exception as exc:  # rescanning is best effort; opening reports the real problem

@@ -66,7 +66,7 @@ class _Playback:
         self.stream.start()
 
     def _feed(self) -> None:
-        from specscope.app.audio_file import open_audio
+        from specscope.app.io.audio_file import open_audio
 
         try:
             with open_audio(self._path) as reader:

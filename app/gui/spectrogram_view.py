@@ -36,13 +36,13 @@ from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QImage, QPixmap
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView
 
+from specscope.app.live.history import FrameHistory
+from specscope.app.model.readouts import cursor_readout
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
 from .axes import FrequencyAxis, TimeAxis, cache_axis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
-from .history import FrameHistory
-from .readouts import cursor_readout
 
 TILE_COLS = 64
 EMPTY_DB = -400.0

@@ -20,11 +20,11 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView
 
+from specscope.app.model.readouts import cursor_readout, note_name, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
 from .axes import FrequencyAxis, cache_axis
-from .readouts import cursor_readout, note_name, peak_label
 
 DEFAULT_DECAY_DB_PER_S = 20.0
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
 
-from specscope.app.gui.history import FrameHistory, history_capacity
 from specscope.app.gui.spectrogram_view import TILE_COLS, SpectrogramView
+from specscope.app.live.history import FrameHistory, history_capacity
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
 from specscope.dsp.stft import stft_db

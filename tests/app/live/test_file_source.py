@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from specscope.app.file_source import FileSource, FileSourceError
-from specscope.app.pipeline import Pipeline
+from specscope.app.live.file_source import FileSource, FileSourceError
+from specscope.app.live.pipeline import Pipeline
 from specscope.dsp.config import StftConfig
 from specscope.dsp.ring_buffer import RingBuffer
 from specscope.dsp.stft import stft_db
@@ -95,7 +95,7 @@ def test_loop_wraps_the_file_time(tmp_path):
 
 def test_plays_to_the_output_device_too(pulse_server, tmp_path):
     # The default output is the test null sink: what the file source plays comes back on its monitor.
-    from specscope.app.capture import CaptureSource
+    from specscope.app.live.capture import CaptureSource
 
     t = np.arange(FS_HZ // 2) / FS_HZ
     sf.write(tmp_path / "beep.wav", 0.5 * np.sin(2 * np.pi * 2000.0 * t), FS_HZ, subtype="FLOAT")

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from specscope.app.capture import CaptureSource
-from specscope.app.pipeline import Pipeline
+from specscope.app.live.capture import CaptureSource
+from specscope.app.live.pipeline import Pipeline
 from specscope.dsp.config import StftConfig
 from specscope.dsp.stft import FrameKernel, stft_db
 

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from specscope.app.capture import CaptureSource, TimingAnchors, default_blocksize, parse_latency
-from specscope.app.devices import DeviceError
+from specscope.app.live.capture import CaptureSource, TimingAnchors, default_blocksize, parse_latency
+from specscope.app.live.devices import DeviceError
 from specscope.dsp.ring_buffer import RingBuffer
 
 FS_HZ = 48000

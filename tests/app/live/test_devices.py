@@ -8,7 +8,7 @@ import sys
 import pytest
 import sounddevice as sd
 
-from specscope.app.devices import DeviceError, list_input_devices, resolve_input_device
+from specscope.app.live.devices import DeviceError, list_input_devices, resolve_input_device
 
 
 def test_list_matches_portaudio(pulse_server):
@@ -48,7 +48,7 @@ def test_no_input_device_at_all(tmp_path):
     conf = tmp_path / "asound.conf"
     conf.write_text("pcm.!default { type hw card 99 }\nctl.!default { type hw card 99 }\n")
     code = (
-        "from specscope.app.devices import DeviceError, list_input_devices, resolve_input_device\n"
+        "from specscope.app.live.devices import DeviceError, list_input_devices, resolve_input_device\n"
         "assert list_input_devices() == []\n"
         "try:\n    resolve_input_device(None)\nexcept DeviceError as e:\n    print(e)\n"
     )

@@ -1,7 +1,7 @@
 """The ``devices`` and ``listen`` subcommands: live input without a window.
 
 Thread: the main thread prints; the pipeline's worker thread (see
-:mod:`specscope.app.pipeline`) hands frames over through a queue.
+:mod:`specscope.app.live.pipeline`) hands frames over through a queue.
 
 ``specscope listen`` prints one line per second of audio: that moment's
 frame's interpolated peak (Hz, dBFS) and RMS (dBFS), the cumulative frame, overflow
@@ -66,7 +66,7 @@ def _bad(message: str) -> int:
 
 def cmd_devices(args: argparse.Namespace) -> int:
     """Print the input devices; exit status 0 (an empty list is not an error here)."""
-    from .devices import DeviceError, list_input_devices
+    from specscope.app.live.devices import DeviceError, list_input_devices
 
     try:
         devices = list_input_devices()
@@ -98,8 +98,8 @@ def _parse_channel(text: str) -> str | int:
 
 
 def _open_source(args: argparse.Namespace, channel: str | int):
-    from .capture import CaptureSource
-    from .file_source import FileSource
+    from specscope.app.live.capture import CaptureSource
+    from specscope.app.live.file_source import FileSource
 
     if args.file is not None:
         if args.device is not None or args.samplerate is not None or args.channels is not None:
@@ -219,8 +219,8 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run the live pipeline headless; see the module docstring for the output."""
-    from .devices import DeviceError
-    from .pipeline import Pipeline
+    from specscope.app.live.devices import DeviceError
+    from specscope.app.live.pipeline import Pipeline
 
     if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
         return _bad(f"--seconds must be a positive number, got {args.seconds!r}")
@@ -274,7 +274,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``devices``/``listen`` alone (for tests and ``python -m specscope.app.listen_cli``)."""
+    """Run ``devices``/``listen`` alone (for tests and ``python -m specscope.app.cli.listen``)."""
     parser = argparse.ArgumentParser(prog="specscope")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

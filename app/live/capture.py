@@ -94,7 +94,7 @@ class CaptureSource:
     Parameters
     ----------
     device : int, str or None
-        Device index or name (see :func:`~specscope.app.devices.resolve_input_device`);
+        Device index or name (see :func:`~specscope.app.live.devices.resolve_input_device`);
         None for the default input.
     fs_hz : float, optional
         Sample rate in Hz; default: the device's default rate.

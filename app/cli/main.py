@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_peaks.set_defaults(func=cmd_peaks)
 
     try:
-        from specscope.app import listen_cli
+        from specscope.app.cli import listen as listen_cli
     except ImportError:
         listen_cli = None  # type: ignore[assignment]
     if listen_cli is not None:
@@ -92,7 +92,7 @@ def _config(args: argparse.Namespace, fs_hz: float) -> StftConfig:
 
 def _open_slice(args: argparse.Namespace):
     """Open the file, build the config and locate the slice; (reader, cfg, first_frame, n_frames)."""
-    from specscope.app.audio_file import open_audio
+    from specscope.app.io.audio_file import open_audio
 
     reader = open_audio(args.file)
     try:
@@ -112,7 +112,7 @@ def _open_slice(args: argparse.Namespace):
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from specscope.app.audio_file import probe
+    from specscope.app.io.audio_file import probe
 
     info = probe(args.file)
     if args.json:
@@ -130,8 +130,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from specscope.app.export import check_export_path, write_spectrogram
-    from specscope.app.progress import ProgressBar
+    from specscope.app.cli.progress import ProgressBar
+    from specscope.app.io.export import check_export_path, write_spectrogram
     from specscope.dsp.stft import stft_db_blocks
 
     try:
@@ -163,7 +163,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_peaks(args: argparse.Namespace) -> int:
-    from specscope.app.progress import ProgressBar
+    from specscope.app.cli.progress import ProgressBar
     from specscope.dsp.peaks import PeakAccumulator
     from specscope.dsp.stft import StreamingStft
 
@@ -226,11 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_user_error(err: Exception) -> bool:
     """Errors caused by the input (a bad file, device or value), not by a bug."""
-    from specscope.app.audio_file import AudioFileError
+    from specscope.app.io.audio_file import AudioFileError
 
     user_errors: tuple[type[Exception], ...] = (AudioFileError, ValueError)
     try:
-        from specscope.app.devices import DeviceError
+        from specscope.app.live.devices import DeviceError
 
         user_errors += (DeviceError,)
     except ImportError:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from specscope.app.gui.colormaps import COLORMAP_NAMES, lookup_table
-from specscope.app.gui.readouts import cursor_readout, nearest_bin, note_name, peak_label
+from specscope.app.model.readouts import cursor_readout, nearest_bin, note_name, peak_label
 from specscope.dsp.config import StftConfig
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from specscope.app.file_analysis import (
+from specscope.app.analysis.file_analysis import (
     BackgroundJob,
     FileAnalysis,
     Tile,
@@ -24,7 +24,7 @@ def _write(path, x, fs_hz=FS_HZ):
 
 
 def _analysis(path, cfg, channel="mix"):
-    from specscope.app.audio_file import open_audio
+    from specscope.app.io.audio_file import open_audio
 
     with open_audio(path) as reader:
         info = reader.info
@@ -68,7 +68,7 @@ def test_overview_equals_max_of_batch_stft_frames(tmp_path, signal):
 
 
 def test_overview_is_max_pooled_and_keeps_a_click(tmp_path, signal, monkeypatch):
-    import specscope.app.file_analysis as fa
+    import specscope.app.analysis.file_analysis as fa
 
     monkeypatch.setattr(fa, "OVERVIEW_MAX_COLUMNS", 20)  # 1 + (40000 - 256) // 64 = 622 frames -> ceil(622/20) = 32
     path = _write(tmp_path / "s.wav", signal)

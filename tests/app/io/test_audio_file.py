@@ -1,4 +1,4 @@
-"""specscope.app.audio_file: every WAV sample format against hand-computed values, odd layouts, truncation,
+"""specscope.app.io.audio_file: every WAV sample format against hand-computed values, odd layouts, truncation,
 slices, other containers, and one-line errors for bad input.
 
 Most files are written byte by byte with struct (the builders below), so the expected sample values come
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from specscope.app.audio_file import AudioFileError, AudioInfo, open_audio, probe, read_mono
+from specscope.app.io.audio_file import AudioFileError, AudioInfo, open_audio, probe, read_mono
 
 # --- WAV builders --------------------------------------------------------------------
 PCM, FLOAT, ALAW, MULAW, EXTENSIBLE = 0x0001, 0x0003, 0x0006, 0x0007, 0xFFFE

@@ -57,8 +57,8 @@ source that does not wake it)."""
 
 
 class Source(Protocol):
-    """What the pipeline needs from an audio source (see :class:`~specscope.app.capture.CaptureSource`
-    and :class:`~specscope.app.file_source.FileSource`).
+    """What the pipeline needs from an audio source (see :class:`~specscope.app.live.capture.CaptureSource`
+    and :class:`~specscope.app.live.file_source.FileSource`).
 
     Attributes
     ----------

@@ -20,7 +20,7 @@ from .capture import TimingAnchors
 
 BLOCK_S = 0.02
 """Duration of one block written into the ring buffer, in seconds: the same period as a sound card's
-default callback (:data:`~specscope.app.capture.CALLBACK_PERIOD_S`), as each block wakes the worker."""
+default callback (:data:`~specscope.app.live.capture.CALLBACK_PERIOD_S`), as each block wakes the worker."""
 
 
 class FileSourceError(ValueError):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from specscope.app.devices import list_input_devices
+from specscope.app.live.devices import list_input_devices
 
 FS_HZ = 48000
 TONE_HZ = 1234.5

@@ -277,7 +277,7 @@ class FileAnalysis:
 
     # --- helpers -------------------------------------------------------------
     def _open(self):
-        from specscope.app.audio_file import open_audio
+        from specscope.app.io.audio_file import open_audio
 
         return open_audio(self.path)
 

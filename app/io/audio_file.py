@@ -8,7 +8,7 @@ Decoding is libsndfile's (through ``soundfile``): WAV (PCM 8 to 32 bits,
 float 32 and 64 bits, µ-law, A-law, ADPCM, WAVE_FORMAT_EXTENSIBLE, big-endian
 RIFX, RF64), FLAC, OGG/Vorbis, Opus, MP3 and the other formats of
 ``soundfile.available_formats()``.  For RIFF/RIFX/RF64 files the chunk walker of
-:mod:`specscope.app.wav_header` first checks the header, because libsndfile
+:mod:`specscope.app.io.wav_header` first checks the header, because libsndfile
 accepts impossible headers and silently shortens a file cut inside its data;
 the walker reports the size the header declared, so a truncated file is read
 as far as it goes and flagged (:attr:`AudioInfo.truncated`,
@@ -41,7 +41,7 @@ from typing import BinaryIO
 import numpy as np
 import soundfile as sf
 
-from specscope.app.wav_header import (
+from specscope.app.io.wav_header import (
     WAVE_FORMAT_ALAW,
     WAVE_FORMAT_IEEE_FLOAT,
     WAVE_FORMAT_MULAW,
