@@ -105,3 +105,12 @@ def log_bug(context: str, exc: BaseException | None = None) -> str:
     text = " ".join(str(exc).split()) if exc is not None else ""
     what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return f"internal error while {context}: {what} (details in {log_path()})"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line for a status bar, dialog or stderr: its message with whitespace collapsed.
+
+    Falls back to the exception's type name when the message is empty.
+    """
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
