@@ -50,7 +50,7 @@ more than an unweighted one.
 Applying it: ``P`` is multiplied by ``q``, summed between edge bins with
 :func:`numpy.add.reduceat` (no running sum, hence no cancellation: a band 150 dB
 below its neighbour keeps its digits) and the split edge bins are corrected;
-about 10 us per frame for 1/3-octave bands at N = 4096
+5 to 8 us per frame for A-weighted 1/3-octave bands at N = 4096
 (``benchmarks/bench_bands.py``).
 
 Resolution
