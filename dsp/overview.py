@@ -2,6 +2,9 @@
 
 Thread: any (pure numpy; the only state is the output array the caller owns).
 
+The pooling itself is :func:`specscope.dsp.pooling.max_pool`; this module
+knows the frames-to-columns geometry and the power/dB conversions.
+
 A zoomed-out spectrogram has far more frames than screen columns.  Column c
 of an overview with ``fpc`` frames per column covers frames
 ``[c * fpc, (c + 1) * fpc)`` and holds, for every bin, the **maximum** power
@@ -21,6 +24,7 @@ import math
 import numpy as np
 
 from .config import AMIN
+from .pooling import max_pool
 from .stft import DB_PER_LN_POWER
 
 FLOOR_DB = float(20.0 * np.log10(AMIN))
@@ -70,9 +74,8 @@ def pool_max(values: np.ndarray, first_frame: int, fpc: int) -> tuple[int, np.nd
         raise ValueError("values must hold at least one frame")
     c0 = first_frame // fpc
     c1 = (first_frame + m - 1) // fpc
-    starts = np.arange(c0 + 1, c1 + 1, dtype=np.int64) * fpc - first_frame
-    idx = np.concatenate(([0], starts))
-    return c0, np.maximum.reduceat(values, idx, axis=0)
+    starts = np.arange(c0 + 1, c1 + 1, dtype=np.intp) * fpc - first_frame
+    return c0, max_pool(values, np.concatenate(([0], starts)), axis=0)
 
 
 def merge_columns(out: np.ndarray, first_column: int, pooled: np.ndarray) -> None:
@@ -122,27 +125,4 @@ def power_of(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out = np.empty(spectrum.shape, dtype=np.float32)
     np.multiply(spectrum.real, spectrum.real, out=out)
     out += np.square(spectrum.imag)
-    return out
-
-
-def pool_columns(values: np.ndarray, group: int) -> np.ndarray:
-    """Maximum over each run of `group` consecutive columns of a 2-D array (the last run may be shorter).
-
-    ``out[:, j] = values[:, j*group:(j+1)*group].max(axis=1)``, computed as
-    `group` element-wise maxima of strided views, which is several times faster
-    than ``np.maximum.reduceat`` along the last axis.
-    """
-    n_rows, n = values.shape
-    if group <= 1 or n == 0:
-        return np.array(values, copy=True)
-    n_full = n // group
-    n_out = -(-n // group)
-    out = np.empty((n_rows, n_out), dtype=values.dtype)
-    if n_full:
-        runs = values[:, : n_full * group]
-        np.copyto(out[:, :n_full], runs[:, 0::group])
-        for j in range(1, group):
-            np.maximum(out[:, :n_full], runs[:, j::group], out=out[:, :n_full])
-    if n_out > n_full:
-        out[:, n_full] = values[:, n_full * group :].max(axis=1)
     return out
