@@ -13,6 +13,7 @@ only end itself: the overview job stays current, cancellable and waited for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -97,3 +98,81 @@ class JobBoard(QObject):
 
     def jobs(self) -> list[BackgroundJob]:
         return list(self._jobs.values())
+
+
+class JobResultsMixin:
+    """What the file view does with its jobs' messages (a mixin of
+    :class:`~specscope.app.gui.file.view.FileView`; GUI thread)."""
+
+    # --- jobs -------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop all background analysis now; what has been computed stays on screen."""
+        self.jobs.cancel_all()
+        self._detail_want = None
+        self._set_busy(False)
+
+    def background_jobs(self) -> list[BackgroundJob]:
+        """The jobs started and not yet finished or forgotten (for tests and shutdown)."""
+        return self.jobs.jobs()
+
+    def shutdown(self, timeout_s: float = 2.0) -> None:
+        """Cancel everything, stop playback and wait for the job threads (call on window close)."""
+        jobs = self.jobs.jobs()
+        self.cancel()
+        self.player.stop()
+        for job in jobs:
+            job.join(timeout_s)
+
+    def _on_block(self, kind: str, job_id: int, block) -> None:
+        if not self.jobs.is_current(kind, job_id):
+            return
+        if kind == "detail":
+            self._on_detail_block(block)
+            return
+        tile = self.overview_tile
+        lo, hi = tile.apply(block)
+        if self.t_first_view_s is None:
+            self._overview_ready = True
+            self.refresh()
+            self.t_first_view_s = time.monotonic() - self._t_load_s
+            self.loaded.emit(self.path or "")
+            self._detail_timer.start()
+            return
+        if self._dirty_cols is not None:
+            lo, hi = min(lo, self._dirty_cols[0]), max(hi, self._dirty_cols[1])
+        self._dirty_cols = (lo, hi)
+        if self.shown_tile is None or self.shown_tile is tile:
+            self._refresh_timer.start()
+
+    def _on_job_progress(self, kind: str, job_id: int, done: int, total: int) -> None:
+        if not self.jobs.is_current(kind, job_id):
+            return
+        if kind == "selection":
+            self._on_selection_progress(done)
+        elif kind == "overview":
+            self.progress_bar.setValue(int(1000 * done / max(1, total)))
+            self.progress.emit(done, total)
+
+    def _on_result(self, kind: str, job_id: int, value) -> None:
+        if not self.jobs.is_current(kind, job_id):
+            return
+        self.jobs.forget(kind, job_id)
+        if kind == "overview":
+            self._set_busy(False)
+            self.refresh()
+            self.analysis_finished.emit(self.path or "")
+        elif kind == "selection":
+            self._on_selection(value)
+        elif kind == "export":
+            self._on_exported(value)
+
+    def _on_failed(self, kind: str, job_id: int, message: str) -> None:
+        if not self.jobs.is_current(kind, job_id):
+            return
+        self.jobs.forget(kind, job_id)
+        if kind == "overview":
+            self._set_busy(False)
+        elif kind == "selection":
+            self._set_status("selection: failed")
+        self.error.emit(message)
+

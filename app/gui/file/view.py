@@ -11,7 +11,8 @@ assembled from them and written only on this thread.
 The parts: :mod:`.input` (mouse and keys), :mod:`.jobs` (job identity),
 :mod:`.render` (image and detail), :mod:`.selection` (selection, readout,
 spectrum panel), :mod:`.navigation` (zoom, pan, undo, go to),
-:mod:`.transport` (playback controls), :mod:`.export` (PNG and data).
+:mod:`.transport` (playback controls), :mod:`.export` (PNG and data),
+:mod:`.config` (analysis and display settings).
 Settings are :class:`~specscope.app.model.settings.AnalysisSettings` and
 :class:`~specscope.app.model.settings.DisplaySettings`.
 """
@@ -35,7 +36,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from specscope.app.analysis.file_analysis import BackgroundJob, FileAnalysis, Tile, one_line_error
+from specscope.app.analysis.file_analysis import FileAnalysis, Tile
 from specscope.app.model.settings import AnalysisSettings, DisplaySettings
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_scale
@@ -44,20 +45,22 @@ from ..axes import FrequencyAxis
 from ..colormaps import colormap, lookup_table
 from ..spectrum_panel import SpectrumPanel
 from .clock import CLOCK_FROM_S, ClockTimeAxis, format_clock
+from .config import SettingsMixin
 from .export import ExportMixin
 from .history import ViewHistory
 from .input import HINT, FileViewBox, KeyFilter, key_table
-from .jobs import JobBoard
+from .jobs import JobBoard, JobResultsMixin
 from .navigation import NavigationMixin
 from .render import DETAIL_DELAY_MS, REFRESH_DELAY_MS, RenderMixin
 from .selection import SelectionMixin
 from .transport import PlaybackMixin, TransportBar
 
-SPECTRUM_PANEL_MIN_WIDTH_PX = 240
+SPECTRUM_PANEL_MIN_WIDTH_PX = 300
 """The spectrum panel is never narrower: its peak label ("12000.0 Hz -12.0 dBFS bin 512") must fit."""
 
 
-class FileView(RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin, ExportMixin, QWidget):
+class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin,
+               ExportMixin, QWidget):
     """A whole audio file as a zoomable spectrogram with readouts, selection, playback and export.
 
     Signals
@@ -227,194 +230,11 @@ class FileView(RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin, Expo
         self._key_filter = KeyFilter(key_table(self), self)
         self._key_filter.watch(self, self.plot, self.plot.viewport(), self.spectrum, self.spectrum.viewport())
 
-    # --- settings -------------------------------------------------------------
     @property
     def cfg(self) -> StftConfig | None:
         return self.analysis.cfg if self.analysis is not None else None
 
-    def settings(self) -> dict:
-        """The analysis settings as plain values: ``n_fft``, ``hop`` (samples), ``window`` (spec), ``zero_pad``,
-        ``channel``; :attr:`analysis_settings` is the model."""
-        s = self.analysis_settings
-        return {"n_fft": s.n_fft, "hop": s.effective_hop, "window": s.window_spec, "zero_pad": s.zero_pad,
-                "channel": s.channel}
-
-    def channel_choices(self) -> list[tuple[str | int, str]]:
-        """``("mix", "mix")`` then ``(k, "channel k")`` for each channel of the open file (0-based)."""
-        n = self.analysis.info.channels if self.analysis is not None else 1
-        return [("mix", "mix" if n == 1 else f"mix of {n}")] + [(k, f"channel {k}") for k in range(n)]
-
-    def load(self, path: str) -> None:
-        """Open `path` and start analysing it in the background.
-
-        On a file that cannot be read, emits :attr:`error` with a one-line
-        message and keeps showing the previous file.  A channel the file does
-        not have falls back to the mix.
-        """
-        settings = self.analysis_settings
-        try:
-            try:
-                analysis = self._make_analysis(os.fspath(path), settings)
-            except ValueError as err:
-                if settings.channel == "mix" or "channel" not in str(err):
-                    raise
-                settings = settings.replace(channel="mix")
-                analysis = self._make_analysis(os.fspath(path), settings)
-        except Exception as err:  # a bad file or setting: one line, previous view kept
-            self.error.emit(one_line_error(err))
-            return
-        self.analysis_settings = settings
-        self._start(analysis, keep_view=False)
-
-    def set_config(self, changes: AnalysisSettings | dict) -> None:
-        """New analysis settings, or changes to fields of :class:`AnalysisSettings` (``n_fft``, ``hop``,
-        ``window``, ``zero_pad``, ``channel``...); recomputes.  Invalid values emit :attr:`error` and
-        change nothing."""
-        try:
-            new = changes if isinstance(changes, AnalysisSettings) else self.analysis_settings.replace(**changes)
-            if self.path is not None:
-                analysis = self._make_analysis(self.path, new)
-            else:
-                new.stft_config(48000.0)
-        except TypeError as err:  # an unknown field name
-            self.error.emit(f"unknown file-view setting: {one_line_error(err)}")
-            return
-        except Exception as err:
-            self.error.emit(one_line_error(err))
-            return
-        self.analysis_settings = new
-        if self.path is not None:
-            self._start(analysis, keep_view=True)
-
-    def set_display(self, display: DisplaySettings | None = None, *, scale: str | None = None,
-                    floor_db: float | None = None, ceiling_db: float | None = None,
-                    colormap_name: str | None = None) -> None:
-        """New display settings, or some of them: frequency scale, level range in dBFS, colour map; redraws."""
-        changes = {k: v for k, v in (("scale", scale), ("floor_db", floor_db), ("ceiling_db", ceiling_db),
-                                     ("colormap", colormap_name)) if v is not None}
-        old = self.display
-        try:
-            new = (display or old).replace(**changes)
-        except ValueError as err:
-            self.error.emit(one_line_error(err))
-            return
-        self.display = new
-        if new.colormap != old.colormap:
-            self._lut = lookup_table(new.colormap)
-            self.image.setLookupTable(self._lut)
-            self.colorbar.setColorMap(colormap(new.colormap))
-        if (new.floor_db, new.ceiling_db) != (old.floor_db, old.ceiling_db):
-            self.colorbar.setLevels((new.floor_db, new.ceiling_db))
-            self.image.setLevels((new.floor_db, new.ceiling_db))
-            self.spectrum.set_levels(new.floor_db, new.ceiling_db)
-        if new.scale != self.scale.name:
-            f_lo, f_hi = self.visible_freq_range_hz()
-            self.scale = make_scale(new.scale)
-            self.freq_axis.set_scale(self.scale)
-            if self.cfg is not None:
-                self._set_limits()
-                nyq = float(self.cfg.freqs_hz[-1])
-                f_lo, f_hi = self.scale.clamp_range(f_lo, f_hi, nyq)
-                self.vb.setYRange(float(self.scale.transform(f_lo)), float(self.scale.transform(f_hi)), padding=0)
-                self._update_spectrum_panel_view()
-        self.refresh()
-
-    @property
-    def floor_db(self) -> float:
-        return self.display.floor_db
-
-    @property
-    def ceiling_db(self) -> float:
-        return self.display.ceiling_db
-
-    # --- jobs -------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop all background analysis now; what has been computed stays on screen."""
-        self.jobs.cancel_all()
-        self._detail_want = None
-        self._set_busy(False)
-
-    def background_jobs(self) -> list[BackgroundJob]:
-        """The jobs started and not yet finished or forgotten (for tests and shutdown)."""
-        return self.jobs.jobs()
-
-    def shutdown(self, timeout_s: float = 2.0) -> None:
-        """Cancel everything, stop playback and wait for the job threads (call on window close)."""
-        jobs = self.jobs.jobs()
-        self.cancel()
-        self.player.stop()
-        for job in jobs:
-            job.join(timeout_s)
-
-    def _on_block(self, kind: str, job_id: int, block) -> None:
-        if not self.jobs.is_current(kind, job_id):
-            return
-        if kind == "detail":
-            self._on_detail_block(block)
-            return
-        tile = self.overview_tile
-        lo, hi = tile.apply(block)
-        if self.t_first_view_s is None:
-            self._overview_ready = True
-            self.refresh()
-            self.t_first_view_s = time.monotonic() - self._t_load_s
-            self.loaded.emit(self.path or "")
-            self._detail_timer.start()
-            return
-        if self._dirty_cols is not None:
-            lo, hi = min(lo, self._dirty_cols[0]), max(hi, self._dirty_cols[1])
-        self._dirty_cols = (lo, hi)
-        if self.shown_tile is None or self.shown_tile is tile:
-            self._refresh_timer.start()
-
-    def _on_job_progress(self, kind: str, job_id: int, done: int, total: int) -> None:
-        if not self.jobs.is_current(kind, job_id):
-            return
-        if kind == "selection":
-            self._on_selection_progress(done)
-        elif kind == "overview":
-            self.progress_bar.setValue(int(1000 * done / max(1, total)))
-            self.progress.emit(done, total)
-
-    def _on_result(self, kind: str, job_id: int, value) -> None:
-        if not self.jobs.is_current(kind, job_id):
-            return
-        self.jobs.forget(kind, job_id)
-        if kind == "overview":
-            self._set_busy(False)
-            self.refresh()
-            self.analysis_finished.emit(self.path or "")
-        elif kind == "selection":
-            self._on_selection(value)
-        elif kind == "export":
-            self._on_exported(value)
-
-    def _on_failed(self, kind: str, job_id: int, message: str) -> None:
-        if not self.jobs.is_current(kind, job_id):
-            return
-        self.jobs.forget(kind, job_id)
-        if kind == "overview":
-            self._set_busy(False)
-        elif kind == "selection":
-            self._set_status("selection: failed")
-        self.error.emit(message)
-
     # --- analysis lifecycle -----------------------------------------------------------
-    def _make_analysis(self, path: str, settings: AnalysisSettings) -> FileAnalysis:
-        from specscope.app.io.audio_file import open_audio
-
-        with open_audio(path) as reader:
-            info = reader.info
-        cfg = settings.stft_config(info.fs_hz)
-        try:
-            settings.check_channel(info.channels)
-        except ValueError as err:
-            raise ValueError(f"{os.path.basename(path)}: {err}") from None
-        analysis = FileAnalysis(path, cfg, settings.channel, info)
-        if analysis.n_frames < 1:
-            raise ValueError(f"{path}: {info.frames} samples is shorter than one frame (n_fft {cfg.n_fft})")
-        return analysis
-
     def _start(self, analysis: FileAnalysis, keep_view: bool) -> None:
         old_view = (self.visible_time_range_s(), self.visible_freq_range_hz()) if keep_view else None
         self.cancel()
@@ -469,14 +289,6 @@ class FileView(RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin, Expo
         self.jobs.start("overview", run)
         if self.selection is not None:
             self._start_selection_job()
-
-    def _fill_channels(self) -> None:
-        choices = self.channel_choices()
-        self.channel_combo.clear()
-        for value, label in choices:
-            self.channel_combo.addItem(label, value)
-        self.channel_combo.setCurrentIndex([v for v, _ in choices].index(self.analysis_settings.channel))
-        self.channels_changed.emit(choices)
 
     def _set_limits(self) -> None:
         if self.overview_tile is None:
