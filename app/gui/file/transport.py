@@ -29,12 +29,13 @@ class TransportBar(QWidget):
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
-        self.volume.setMaximumWidth(90)
+        self.volume.setMaximumWidth(80)
+        self.volume.setMinimumWidth(50)
         self.volume.setToolTip("Playback volume")
         self.device_combo = QComboBox()
         self.device_combo.setToolTip("Output device for playback")
         self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.device_combo.setMinimumContentsLength(12)
+        self.device_combo.setMinimumContentsLength(8)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.play_button)
@@ -65,6 +66,8 @@ class PlaybackMixin:
         t.device_combo.currentIndexChanged.connect(lambda _: self.player.set_device(t.device_combo.currentData()))
         if self.player.available:
             t.fill_devices()
+        else:
+            t.device_combo.addItem("no output device", None)
 
     def _sync_play_button(self) -> None:
         ok, why = self.player.available, self.player.unavailable_reason

@@ -196,16 +196,23 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         self.status = QLabel("")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout_label = QLabel(HINT)
+        self.readout_label.setWordWrap(True)  # a long hint wraps instead of widening the window
+        self.readout_label.setMinimumWidth(1)
         self._set_busy(False)
 
         self.file_label = QLabel("no file")
+        self.file_label.setMinimumWidth(1)  # long names and settings are cut, never widen the window
         top = QHBoxLayout()
         top.addWidget(self.transport)
         top.addWidget(QLabel("Channel"))
-        for w in (self.channel_combo, self.goto_button, self.export_png_button, self.export_data_button):
-            top.addWidget(w)
+        top.addWidget(self.channel_combo)
         top.addWidget(self.progress_bar, 1)
         top.addWidget(self.cancel_button)
+        top.addStretch(0)
+        second = QHBoxLayout()
+        second.addWidget(self.file_label, 1)
+        for w in (self.goto_button, self.export_png_button, self.export_data_button):
+            second.addWidget(w)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.spectrum)
@@ -215,7 +222,7 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
-        lay.addWidget(self.file_label)
+        lay.addLayout(second)
         lay.addWidget(split, 1)
         lay.addWidget(self.readout_label)
         lay.addWidget(self.status)
