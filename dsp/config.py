@@ -179,6 +179,11 @@ class StftConfig:
         i = np.arange(first_frame, first_frame + n_frames, dtype=np.float64)
         return offset_s + (i * self.hop + self.n_fft / 2.0) / self.fs_hz
 
+    def frame_at_s(self, t_s: float | np.ndarray) -> float | np.ndarray:
+        """Fractional frame index whose centre is at `t_s`: the inverse of :meth:`frame_times_s`,
+        ``(t_s * fs_hz - n_fft / 2) / hop``."""
+        return (t_s * self.fs_hz - self.n_fft / 2.0) / self.hop
+
     # --- amplitude ---------------------------------------------------------
     @cached_property
     def window_array(self) -> np.ndarray:

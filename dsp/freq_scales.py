@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .pooling import max_pool
+
 LOG_F_MIN_HZ = 20.0
 """Default lower edge of the logarithmic scale (log of 0 Hz is undefined)."""
 
@@ -245,18 +247,10 @@ class BinRowMap:
         numpy.ndarray
             Shape (n_rows,) or (n_rows, n_frames), same dtype as `db`.
         """
-        n = db.shape[0]
         if self.bins_are_rows:
             res = db[self.first_bin[0]: self.last_bin[-1] + 1]
         else:
-            idx = np.empty(2 * self.n_rows, dtype=np.intp)
-            idx[0::2] = self.first_bin
-            idx[1::2] = np.minimum(self.last_bin + 1, n - 1)
-            res = np.maximum.reduceat(db, idx, axis=0)[0::2]
-            # reduceat cannot end a range at len(db): rows reaching the last bin take it explicitly.
-            top = self.last_bin == n - 1
-            if top.any():
-                res[top] = np.maximum(res[top], db[n - 1])
+            res = max_pool(db, self.first_bin, self.last_bin + 1, axis=0)
         if out is None:
             return np.array(res, copy=True)
         out[...] = res

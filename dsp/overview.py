@@ -2,6 +2,9 @@
 
 Thread: any (pure numpy; the only state is the output array the caller owns).
 
+The pooling itself is :func:`specscope.dsp.pooling.max_pool`; this module
+knows the frames-to-columns geometry and the power/dB conversions.
+
 A zoomed-out spectrogram has far more frames than screen columns.  Column c
 of an overview with ``fpc`` frames per column covers frames
 ``[c * fpc, (c + 1) * fpc)`` and holds, for every bin, the **maximum** power
@@ -17,11 +20,16 @@ dBFS values because the logarithm is monotonic.
 from __future__ import annotations
 
 import math
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from .config import AMIN
-from .stft import DB_PER_LN_POWER
+from .config import AMIN, StftConfig
+from .pooling import max_pool
+from .stft import DB_PER_LN_POWER, FRAMES_PER_CHUNK_SAMPLES, FrameKernel, frame_view, map_chunks
 
 FLOOR_DB = float(20.0 * np.log10(AMIN))
 """dBFS of the amplitude floor (-200 dB): the value of a column nothing has reached yet."""
@@ -70,9 +78,8 @@ def pool_max(values: np.ndarray, first_frame: int, fpc: int) -> tuple[int, np.nd
         raise ValueError("values must hold at least one frame")
     c0 = first_frame // fpc
     c1 = (first_frame + m - 1) // fpc
-    starts = np.arange(c0 + 1, c1 + 1, dtype=np.int64) * fpc - first_frame
-    idx = np.concatenate(([0], starts))
-    return c0, np.maximum.reduceat(values, idx, axis=0)
+    starts = np.arange(c0 + 1, c1 + 1, dtype=np.intp) * fpc - first_frame
+    return c0, max_pool(values, np.concatenate(([0], starts)), axis=0)
 
 
 def merge_columns(out: np.ndarray, first_column: int, pooled: np.ndarray) -> None:
@@ -125,24 +132,92 @@ def power_of(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def pool_columns(values: np.ndarray, group: int) -> np.ndarray:
-    """Maximum over each run of `group` consecutive columns of a 2-D array (the last run may be shorter).
+@dataclass(frozen=True)
+class PooledColumns:
+    """Finished overview columns: ``db[:, j]`` is column ``first_column + j`` (read-only float32 dBFS).
 
-    ``out[:, j] = values[:, j*group:(j+1)*group].max(axis=1)``, computed as
-    `group` element-wise maxima of strided views, which is several times faster
-    than ``np.maximum.reduceat`` along the last axis.
+    Attributes
+    ----------
+    first_column : int
+        Index of the first column.
+    db : numpy.ndarray
+        Shape (n_freqs, n), read-only: never written after it is yielded.
+    frames_done : int
+        Frames of the pass computed so far (for progress).
     """
-    n_rows, n = values.shape
-    if group <= 1 or n == 0:
-        return np.array(values, copy=True)
-    n_full = n // group
-    n_out = -(-n // group)
-    out = np.empty((n_rows, n_out), dtype=values.dtype)
-    if n_full:
-        runs = values[:, : n_full * group]
-        np.copyto(out[:, :n_full], runs[:, 0::group])
-        for j in range(1, group):
-            np.maximum(out[:, :n_full], runs[:, j::group], out=out[:, :n_full])
-    if n_out > n_full:
-        out[:, n_full] = values[:, n_full * group :].max(axis=1)
-    return out
+
+    first_column: int
+    db: np.ndarray
+    frames_done: int
+
+
+def pooled_db_columns(
+    blocks: Iterable[np.ndarray],
+    n_samples: int,
+    cfg: StftConfig,
+    fpc: int,
+    *,
+    n_workers: int | None = None,
+) -> Iterator[PooledColumns]:
+    """Max-pooled dBFS columns of a streamed signal, each yielded once it is final.
+
+    The batch engine of :mod:`specscope.dsp.stft` (:func:`~specscope.dsp.stft.map_chunks`)
+    computes the power of every frame on its pool; each chunk is pooled
+    there (:func:`pool_max`) and converted to dB; a column cut by a chunk
+    boundary is carried until the next chunk completes it.  Column c covers
+    frames ``[c * fpc, (c + 1) * fpc)`` of the signal (the last may be short).
+
+    Parameters
+    ----------
+    blocks : iterable of numpy.ndarray
+        Consecutive 1-D pieces of the signal, `n_samples` in all.
+    n_samples : int
+        Signal length in samples.
+    cfg : StftConfig
+        Transform settings.
+    fpc : int
+        Frames per column, >= 1.
+    n_workers : int, optional
+        Pool threads; default all cores.
+
+    Yields
+    ------
+    PooledColumns
+        Consecutive runs of finished columns, left to right.  Closing the
+        generator stops the pass.
+    """
+    n_frames = cfg.n_frames(n_samples)
+    if n_frames == 0:
+        return
+    kernel = FrameKernel(cfg)
+    frames_per_chunk = max(1, FRAMES_PER_CHUNK_SAMPLES // cfg.n_fft)
+    if frames_per_chunk > fpc:
+        frames_per_chunk -= frames_per_chunk % fpc  # chunks end on column boundaries when they can
+    scratch = threading.local()  # per worker: reused buffers, so the pass does not fault in fresh pages
+
+    def work(first: int, segment: np.ndarray) -> tuple[int, np.ndarray]:
+        frames = frame_view(segment, cfg.n_fft, cfg.hop)
+        m = frames.shape[0]
+        if getattr(scratch, "windowed", None) is None:
+            scratch.windowed = np.empty((frames_per_chunk, cfg.n_fft), dtype=np.float32)
+            scratch.power = np.empty((frames_per_chunk, cfg.n_freqs), dtype=np.float32)
+        power = kernel.power(frames, out=scratch.power[:m], scratch=scratch.windowed)
+        c0, pooled = pool_max(power, first, fpc)
+        return c0, power_to_db(pooled, kernel.power_scale)
+
+    n_workers = max(1, n_workers or os.cpu_count() or 1)
+    carry: np.ndarray | None = None  # the column the previous chunk left unfinished
+    chunks = map_chunks(blocks, cfg, n_frames, frames_per_chunk, work, n_workers=n_workers, depth=n_workers)
+    try:
+        for first, m, (c0, pooled) in chunks:
+            if carry is not None:
+                np.maximum(pooled[0], carry, out=pooled[0])
+            end = first + m
+            n_final = pooled.shape[0] if (end % fpc == 0 or end >= n_frames) else pooled.shape[0] - 1
+            carry = pooled[n_final] if n_final < pooled.shape[0] else None
+            if n_final:
+                db = pooled[:n_final].T
+                db.flags.writeable = False
+                yield PooledColumns(c0, db, end)
+    finally:
+        chunks.close()

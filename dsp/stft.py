@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import scipy.fft
@@ -27,6 +29,8 @@ DB_PER_LN_POWER = 10.0 / np.log(10.0)
 """10 / ln(10): dB = DB_PER_LN_POWER * ln(power), for power spectra (the file overview pools power)."""
 DB_PER_LN_AMPLITUDE = 20.0 / np.log(10.0)
 """20 / ln(10): dB = DB_PER_LN_AMPLITUDE * ln(amplitude); ln is ~4x faster than log10 on float32."""
+
+T = TypeVar("T")
 
 FRAMES_PER_CHUNK_SAMPLES = 1 << 20
 """Batch work unit: about this many input samples (frames x n_fft) per chunk, 4 MiB of float32
@@ -66,6 +70,17 @@ class FrameKernel:
         else:
             windowed = np.multiply(frames, self.window, out=scratch[: frames.shape[0]])
         return scipy.fft.rfft(windowed, n=self.cfg.n_fft_padded, axis=-1, workers=workers, overwrite_x=True)
+
+    def power(self, frames: np.ndarray, out: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+        """Unscaled power ``|X[k]|^2`` of frames (n, n_fft) into `out` (n, n_freqs) float32.
+
+        Squares instead of :meth:`to_db`'s magnitude (no square root): the
+        overview pools power and takes the logarithm once per column.
+        """
+        spectrum = self.spectrum(frames, scratch=scratch)
+        np.multiply(spectrum.real, spectrum.real, out=out)
+        out += np.square(spectrum.imag)
+        return out
 
     def to_db(self, spectrum: np.ndarray, out: np.ndarray) -> np.ndarray:
         """dBFS of a complex spectrum of shape (n, n_freqs), written into `out` (float32)."""
@@ -186,7 +201,6 @@ def stft_db_blocks(
         raise ValueError(f"out must be float32 of shape {shape}, got {out.dtype} {out.shape}")
     if n_frames == 0:
         return out
-    n_workers = max(1, n_workers or os.cpu_count() or 1)
     kernel = FrameKernel(cfg)
     frames_per_chunk = max(1, FRAMES_PER_CHUNK_SAMPLES // cfg.n_fft)
     frames_major = out.T.flags.c_contiguous
@@ -204,21 +218,71 @@ def stft_db_blocks(
         return m
 
     done = 0
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        pending = []
-        for first, segment in frame_segments(blocks, cfg, n_frames, frames_per_chunk):
-            pending.append(pool.submit(work, first, segment))
-            if len(pending) >= 2 * n_workers:
-                done += pending.pop(0).result()
-                if progress is not None:
-                    progress(done, n_frames)
-                if cancelled is not None and cancelled():
-                    break
-        for fut in pending:
-            done += fut.result()
-    if progress is not None:
-        progress(done, n_frames)
+    chunks = map_chunks(blocks, cfg, n_frames, frames_per_chunk, work, n_workers=n_workers)
+    try:
+        for _, m, _ in chunks:
+            done += m
+            if progress is not None:
+                progress(done, n_frames)
+            if cancelled is not None and cancelled():
+                break
+    finally:
+        chunks.close()
     return out
+
+
+def map_chunks(
+    blocks: Iterable[np.ndarray],
+    cfg: StftConfig,
+    n_frames: int,
+    frames_per_chunk: int,
+    work: Callable[[int, np.ndarray], T],
+    *,
+    n_workers: int | None = None,
+    depth: int | None = None,
+) -> Iterator[tuple[int, int, T]]:
+    """The batch engine: cut `blocks` into chunks of whole frames and run `work` on a thread pool.
+
+    Parameters
+    ----------
+    blocks : iterable of numpy.ndarray
+        Consecutive 1-D pieces of the signal (see :func:`frame_segments`).
+    cfg : StftConfig
+        Transform settings (frame length and hop).
+    n_frames : int
+        Frames to compute.
+    frames_per_chunk : int
+        Frames per work unit.
+    work : callable
+        ``work(first_frame, segment)``, called in a pool thread; `segment`
+        holds exactly the samples of its frames (a private copy).
+    n_workers : int, optional
+        Pool threads; default ``os.cpu_count()``.
+    depth : int, optional
+        Chunks in flight before the oldest is waited for; default ``2 * n_workers``.
+
+    Yields
+    ------
+    first_frame, n_frames, result
+        In signal order.  Closing the generator cancels the chunks not started.
+    """
+    n_workers = max(1, n_workers or os.cpu_count() or 1)
+    depth = max(1, depth or 2 * n_workers)
+    pending: deque[tuple[int, int, Future]] = deque()
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        try:
+            for first, segment in frame_segments(blocks, cfg, n_frames, frames_per_chunk):
+                m = 1 + (segment.shape[0] - cfg.n_fft) // cfg.hop
+                pending.append((first, m, pool.submit(work, first, segment)))
+                while len(pending) > depth or (pending and pending[0][2].done()):
+                    f0, m0, fut = pending.popleft()
+                    yield f0, m0, fut.result()
+            while pending:
+                f0, m0, fut = pending.popleft()
+                yield f0, m0, fut.result()
+        finally:
+            for _, _, fut in pending:
+                fut.cancel()
 
 
 TRANSPOSE_SLAB_FRAMES = 16

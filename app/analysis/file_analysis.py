@@ -26,27 +26,24 @@ row k centred on ``k * fs / (n_fft * zero_pad)`` Hz.
 
 from __future__ import annotations
 
-import os
+import itertools
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 
 from specscope.dsp.config import StftConfig
 from specscope.dsp.overview import (
     FLOOR_DB,
     frames_per_column,
-    merge_columns,
     n_columns,
-    pool_max,
+    pooled_db_columns,
     power_of,
     power_to_db,
 )
-from specscope.dsp.stft import FRAMES_PER_CHUNK_SAMPLES, FrameKernel, frame_segments, frame_view, stft_db_blocks
+from specscope.dsp.stft import FrameKernel, stft_db_blocks
 
 OVERVIEW_MAX_COLUMNS = 8192
 """Columns of the whole-file overview (more than any screen is wide)."""
@@ -67,6 +64,7 @@ MAX_EXPORT_BYTES = 1 << 30
 """Largest full-resolution range (1 GiB of float32) the GUI computes for export."""
 
 Channel = str | int
+_job_ids = itertools.count(1)
 
 
 class AnalysisCancelled(Exception):
@@ -76,6 +74,10 @@ class AnalysisCancelled(Exception):
 @dataclass
 class Tile:
     """A piece of spectrogram and its place on the time and frequency axes.
+
+    A tile is owned by one thread and only that thread writes it: the GUI
+    assembles its tiles from the read-only :class:`ColumnBlock` s a job
+    emits (:meth:`apply`); a job never hands out an array it still writes.
 
     Attributes
     ----------
@@ -111,8 +113,7 @@ class Tile:
     @property
     def t0_s(self) -> float:
         """Left edge of column 0 in seconds: frame centre minus half a hop."""
-        cfg = self.cfg
-        return (self.first_frame * cfg.hop + 0.5 * cfg.n_fft - 0.5 * cfg.hop) / cfg.fs_hz
+        return float(self.cfg.frame_times_s(1, self.first_frame)[0]) - 0.5 * self.cfg.hop_s
 
     @property
     def col_s(self) -> float:
@@ -132,6 +133,62 @@ class Tile:
     def column_times_s(self) -> np.ndarray:
         """Centre time of every column in seconds."""
         return self.t0_s + (np.arange(self.n_cols) + 0.5) * self.col_s
+
+    def apply(self, block: ColumnBlock) -> tuple[int, int]:
+        """Write a block into this tile; returns the columns changed, ``(first, stop)``.
+
+        A final block overwrites its columns and extends :attr:`n_cols_done`
+        over them; a preview block (``final`` False, each column repeated
+        ``block.repeat`` times) only fills columns not yet final.  A final
+        block covering the whole tile is adopted without a copy (it is
+        read-only, so the tile becomes read-only).
+        """
+        n_cols = self.n_cols
+        c0 = block.first_column
+        if block.final:
+            c1 = min(n_cols, c0 + block.db.shape[1])
+            if c0 == 0 and c1 == n_cols and block.db.shape == self.db.shape:
+                self.db = block.db
+            else:
+                self.db[:, c0:c1] = block.db[:, : c1 - c0]
+            if c0 <= self.n_cols_done:
+                self.n_cols_done = max(self.n_cols_done, c1)
+            return c0, c1
+        start = max(c0, self.n_cols_done)
+        c1 = min(n_cols, c0 + block.db.shape[1] * block.repeat)
+        if start >= c1:
+            return start, start
+        # Column c (>= start) shows block column (c - c0) // repeat, written without a repeated copy.
+        r = block.repeat
+        j0, j1 = (start - c0) // r, -(-(c1 - c0) // r)
+        for j in range(j0, j1):
+            a, b = max(start, c0 + j * r), min(c1, c0 + (j + 1) * r)
+            self.db[:, a:b] = block.db[:, j : j + 1]
+        return start, c1
+
+
+@dataclass(frozen=True)
+class ColumnBlock:
+    """Columns of a tile computed by a job: read-only, never written after it is handed over.
+
+    Attributes
+    ----------
+    first_column : int
+        Column of ``db[:, 0]`` in the tile.
+    db : numpy.ndarray
+        float32 dBFS (n_freqs, n), read-only.
+    final : bool
+        True for finished columns; False for the preview, which stands in
+        until the pass reaches a column.
+    repeat : int
+        Tile columns each block column stands for (the preview samples one
+        frame per `repeat` columns); 1 for final blocks.
+    """
+
+    first_column: int
+    db: np.ndarray
+    final: bool = True
+    repeat: int = 1
 
 
 @dataclass
@@ -185,6 +242,8 @@ class BackgroundJob:
         on_error: Callable[[str], None] | None = None,
         name: str = "specscope-file-job",
     ) -> None:
+        self.job_id = next(_job_ids)
+        """This job's identity: results and failures carry it, so the GUI knows which job they are from."""
         self._target = target
         self._on_error = on_error
         self._cancel = threading.Event()
@@ -234,13 +293,13 @@ def frame_span(cfg: StftConfig, n_frames_total: int, t0_s: float, t1_s: float) -
     if n_frames_total <= 0:
         return 0, 0
     lo, hi = sorted((t0_s, t1_s))
-    first = int(np.ceil((lo * cfg.fs_hz - 0.5 * cfg.n_fft) / cfg.hop - 1e-9))
-    last = int(np.floor((hi * cfg.fs_hz - 0.5 * cfg.n_fft) / cfg.hop + 1e-9))
+    first = int(np.ceil(cfg.frame_at_s(lo) - 1e-9))
+    last = int(np.floor(cfg.frame_at_s(hi) + 1e-9))
     first = min(max(first, 0), n_frames_total - 1)
     last = min(max(last, 0), n_frames_total - 1)
     if last < first:
         mid = 0.5 * (lo + hi)
-        first = last = min(max(round((mid * cfg.fs_hz - 0.5 * cfg.n_fft) / cfg.hop), 0), n_frames_total - 1)
+        first = last = min(max(round(cfg.frame_at_s(mid)), 0), n_frames_total - 1)
     return first, last - first + 1
 
 
@@ -290,19 +349,29 @@ class FileAnalysis:
         db = np.full((self.cfg.n_freqs, self.overview_cols), FLOOR_DB, dtype=np.float32)
         return Tile(db, self.cfg, 0, self.overview_fpc, self.n_frames)
 
+    def range_layout(self, first_frame: int, n_frames: int, max_cols: int) -> Tile:
+        """An empty tile (at the floor) for frames ``first_frame ..`` in at most `max_cols` columns (clamped)."""
+        first_frame = max(0, min(first_frame, self.n_frames - 1))
+        n_frames = max(1, min(n_frames, self.n_frames - first_frame))
+        fpc = frames_per_column(n_frames, max(1, max_cols))
+        db = np.full((self.cfg.n_freqs, n_columns(n_frames, fpc)), FLOOR_DB, dtype=np.float32)
+        return Tile(db, self.cfg, first_frame, fpc, n_frames)
+
     # --- preview -------------------------------------------------------------
-    def preview(self, tile: Tile, cancelled: Callable[[], bool]) -> None:
-        """Fill `tile` (the overview layout) with one frame per group of columns, read with seeks.
+    def preview(self, tile: Tile | None, cancelled: Callable[[], bool]) -> ColumnBlock:
+        """One frame per group of overview columns, read with seeks: the first screenful.
 
         At most :data:`PREVIEW_MAX_COLUMNS` frames are read: the frame at the
-        middle of every ``stride``-th group of columns, copied into the
-        ``stride`` columns it stands for.  Columns already final are kept.
+        middle of every ``stride``-th group of columns, standing for the
+        ``stride`` columns of its group (``repeat``).  Applied to `tile` if
+        given; columns already final are kept.
         """
         cfg = self.cfg
-        n_cols = tile.n_cols
+        n_cols = self.overview_cols
+        fpc = self.overview_fpc
         stride = max(1, -(-n_cols // PREVIEW_MAX_COLUMNS))
         starts = np.arange(0, n_cols, stride)
-        frame_idx = np.minimum((starts * tile.fpc + (stride * tile.fpc) // 2), self.n_frames - 1)
+        frame_idx = np.minimum((starts * fpc + (stride * fpc) // 2), self.n_frames - 1)
         frames = np.empty((starts.shape[0], cfg.n_fft), dtype=np.float32)
         with self._open() as reader:
             for j, fi in enumerate(frame_idx):
@@ -311,25 +380,27 @@ class FileAnalysis:
                 got = _read_exact(reader, int(fi) * cfg.hop, cfg.n_fft, self.channel)
                 frames[j, : got.shape[0]] = got
                 frames[j, got.shape[0] :] = 0.0
-        db = self._kernel(frames)  # (n, n_freqs)
-        cols = np.repeat(db, stride, axis=0)[:n_cols].T
-        done = tile.n_cols_done
-        tile.db[:, done:] = cols[:, done:]
+        db = self._kernel(frames).T  # (n_freqs, n)
+        db.flags.writeable = False
+        block = ColumnBlock(0, db, final=False, repeat=stride)
+        if tile is not None:
+            tile.apply(block)
+        return block
 
     # --- pooled passes -------------------------------------------------------
     def overview(
         self,
-        tile: Tile,
+        tile: Tile | None,
         cancelled: Callable[[], bool],
         progress: Callable[[int, int], None] | None = None,
-        on_update: Callable[[Tile], None] | None = None,
-    ) -> Tile:
-        """Compute every frame of the file into the max-pooled `tile`, left to right.
+        on_block: Callable[[ColumnBlock], None] | None = None,
+    ) -> Tile | None:
+        """Compute every frame of the file, max-pooled into the overview's columns, left to right.
 
-        Columns ``< tile.n_cols_done`` are final; the others keep whatever the
-        preview put there until the pass reaches them.
+        Finished columns are handed to `on_block` (read-only, at most every
+        :data:`UPDATE_INTERVAL_S`) and applied to `tile` if given.
         """
-        self._pooled_pass(tile, cancelled, progress, on_update)
+        self._pass(0, self.n_frames, self.overview_fpc, tile, cancelled, progress, on_block)
         return tile
 
     def range_tile(
@@ -339,16 +410,30 @@ class FileAnalysis:
         max_cols: int,
         cancelled: Callable[[], bool],
         progress: Callable[[int, int], None] | None = None,
-        on_update: Callable[[Tile], None] | None = None,
+        on_block: Callable[[ColumnBlock], None] | None = None,
     ) -> Tile:
         """Frames ``first_frame .. first_frame + n_frames - 1`` as a tile of at most `max_cols` columns.
 
         With ``n_frames <= max_cols`` every frame is one column (exact
-        :func:`stft_db_blocks` output); otherwise frames are max-pooled.
+        :func:`stft_db_blocks` output); otherwise frames are max-pooled.  The
+        tile is this job's own; `on_block` receives read-only copies of its
+        finished columns as they come.
         """
-        first_frame = max(0, min(first_frame, self.n_frames - 1))
-        n_frames = max(1, min(n_frames, self.n_frames - first_frame))
-        fpc = frames_per_column(n_frames, max(1, max_cols))
+        tile = self.range_layout(first_frame, n_frames, max_cols)
+        self.range_blocks(tile.first_frame, tile.n_frames, tile.fpc, cancelled, progress,
+                          on_block=lambda b: (tile.apply(b), on_block(b) if on_block is not None else None))
+        return tile
+
+    def range_blocks(
+        self,
+        first_frame: int,
+        n_frames: int,
+        fpc: int,
+        cancelled: Callable[[], bool],
+        progress: Callable[[int, int], None] | None = None,
+        on_block: Callable[[ColumnBlock], None] | None = None,
+    ) -> None:
+        """The columns of :meth:`range_layout`'s tile, as read-only blocks handed to `on_block`."""
         cfg = self.cfg
         if fpc == 1:
             n_samp = (n_frames - 1) * cfg.hop + cfg.n_fft
@@ -359,93 +444,67 @@ class FileAnalysis:
                 stft_db_blocks(blocks, n_samp, cfg, out=db, progress=progress, cancelled=cancelled)
             if cancelled():
                 raise AnalysisCancelled
-            tile = Tile(db, cfg, first_frame, 1, n_frames, n_frames)
-            if on_update is not None:
-                on_update(tile)
-            return tile
-        db = np.full((cfg.n_freqs, n_columns(n_frames, fpc)), FLOOR_DB, dtype=np.float32)
-        tile = Tile(db, cfg, first_frame, fpc, n_frames)
-        self._pooled_pass(tile, cancelled, progress, on_update)
-        return tile
+            db.flags.writeable = False
+            if on_block is not None:
+                on_block(ColumnBlock(0, db))
+            return
+        self._pass(first_frame, n_frames, fpc, None, cancelled, progress, on_block)
 
-    def _pooled_pass(
+    def _pass(
         self,
-        tile: Tile,
+        first_frame: int,
+        n_frames: int,
+        fpc: int,
+        tile: Tile | None,
         cancelled: Callable[[], bool],
         progress: Callable[[int, int], None] | None,
-        on_update: Callable[[Tile], None] | None,
+        on_block: Callable[[ColumnBlock], None] | None,
     ) -> None:
+        """Pooled pass (:func:`specscope.dsp.overview.pooled_db_columns`) batched into blocks."""
         cfg = self.cfg
-        kernel = self._kernel
-        fpc = tile.fpc
-        n_frames = tile.n_frames
         n_samp = (n_frames - 1) * cfg.hop + cfg.n_fft
-        frames_per_chunk = max(1, FRAMES_PER_CHUNK_SAMPLES // cfg.n_fft)
-        if frames_per_chunk > fpc:
-            frames_per_chunk -= frames_per_chunk % fpc  # chunks end on column boundaries when they can
-        n_workers = max(1, os.cpu_count() or 1)
-        fresh_col = tile.n_cols_done  # columns >= this still hold preview data: overwrite, do not merge
-
-        scratch = threading.local()  # per worker: reused buffers, so the pass does not fault in fresh pages
-
-        def work(first: int, segment: np.ndarray) -> tuple[int, np.ndarray]:
-            frames = frame_view(segment, cfg.n_fft, cfg.hop)
-            m = frames.shape[0]
-            if getattr(scratch, "windowed", None) is None:
-                scratch.windowed = np.empty((frames_per_chunk, cfg.n_fft), dtype=np.float32)
-                scratch.power = np.empty((frames_per_chunk, cfg.n_freqs), dtype=np.float32)
-            windowed = np.multiply(frames, kernel.window, out=scratch.windowed[:m])
-            spectrum = scipy.fft.rfft(windowed, n=cfg.n_fft_padded, axis=-1)
-            power = power_of(spectrum, out=scratch.power[:m])
-            del spectrum
-            c0, pooled = pool_max(power, first, fpc)
-            return c0, power_to_db(pooled, kernel.power_scale)
-
-        def consume(first: int, m: int, fut) -> None:
-            nonlocal fresh_col
-            c0, pooled_db = fut.result()
-            n_new = c0 + pooled_db.shape[0] - fresh_col
-            if n_new > 0:
-                tile.db[:, fresh_col : fresh_col + n_new] = FLOOR_DB
-                fresh_col += n_new
-            merge_columns(tile.db, c0, pooled_db)
-            end = first + m
-            tile.n_cols_done = tile.n_cols if end >= n_frames else end // fpc
-
+        waiting: list[np.ndarray] = []
+        first_waiting = 0
         done = 0
         last_update = time.monotonic()
-        with self._open() as reader, ThreadPoolExecutor(max_workers=n_workers) as pool:
-            blocks = reader.blocks(tile.first_frame * cfg.hop, n_samp, channel=self.channel,
-                                   block_frames=READ_BLOCK_FRAMES)
-            pending: list[tuple[int, int, object]] = []
+
+        def flush() -> None:
+            nonlocal waiting
+            if not waiting:
+                return
+            db = waiting[0] if len(waiting) == 1 else np.concatenate(waiting, axis=1)
+            db.flags.writeable = False
+            block = ColumnBlock(first_waiting, db)
+            waiting = []
+            if tile is not None:
+                tile.apply(block)
+            if on_block is not None:
+                on_block(block)
+
+        with self._open() as reader:
+            blocks = reader.blocks(first_frame * cfg.hop, n_samp, channel=self.channel, block_frames=READ_BLOCK_FRAMES)
+            columns = pooled_db_columns(blocks, n_samp, cfg, fpc)
             try:
-                for first, segment in frame_segments(blocks, cfg, n_frames, frames_per_chunk):
-                    m = 1 + (segment.shape[0] - cfg.n_fft) // cfg.hop
-                    pending.append((first, m, pool.submit(work, first, segment)))
-                    while len(pending) > n_workers or (pending and pending[0][2].done()):
-                        f0, m0, fut = pending.pop(0)
-                        consume(f0, m0, fut)
-                        done = f0 + m0
+                for part in columns:
+                    if not waiting:
+                        first_waiting = part.first_column
+                    waiting.append(part.db)
+                    done = part.frames_done
                     if cancelled():
                         raise AnalysisCancelled
                     now = time.monotonic()
                     if now - last_update >= UPDATE_INTERVAL_S:
                         last_update = now
+                        flush()
                         if progress is not None:
                             progress(done, n_frames)
-                        if on_update is not None:
-                            on_update(tile)
-                for f0, m0, fut in pending:
-                    consume(f0, m0, fut)
-                    done = f0 + m0
             finally:
-                for _, _, fut in pending:
-                    fut.cancel()
-        tile.n_cols_done = tile.n_cols
+                columns.close()
+        flush()
+        if tile is not None:
+            tile.n_cols_done = tile.n_cols
         if progress is not None:
             progress(n_frames, n_frames)
-        if on_update is not None:
-            on_update(tile)
 
     # --- selection -----------------------------------------------------------
     def selection_spectrum(

@@ -40,6 +40,7 @@ from specscope.app.live.history import FrameHistory
 from specscope.app.model.readouts import cursor_readout
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
+from specscope.dsp.pooling import even_starts, max_pool
 
 from .axes import FrequencyAxis, TimeAxis, cache_axis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
@@ -60,27 +61,9 @@ BATCH_AVERAGING = 0.05
 """Weight of a new batch in the running mean of the batch duration."""
 
 
-POOL_GATHER_MAX_RUN = 8
-"""Pooling by repeated gathers when a pixel covers at most this many values (the usual case: a few
-bins per pixel row); longer runs use ``np.maximum.reduceat``."""
-
-
 def _pool_max(data: np.ndarray, n_out: int, axis: int) -> np.ndarray:
-    """Maximum of the runs of `data` along `axis` that fall on each of `n_out` equal output cells.
-
-    Cell j covers input indices ``floor(j n / n_out) .. floor((j + 1) n / n_out) - 1`` (n_out <= n, so
-    none is empty): a peak one bin or one frame wide lights its cell however far the image is shrunk.
-    """
-    n = data.shape[axis]
-    starts = (np.arange(n_out + 1) * n) // n_out
-    first, stop = starts[:-1], starts[1:]
-    longest = int((stop - first).max())
-    if longest > POOL_GATHER_MAX_RUN:
-        return np.maximum.reduceat(data, first, axis=axis)
-    out = np.take(data, first, axis=axis)
-    for offset in range(1, longest):
-        np.maximum(out, np.take(data, np.minimum(first + offset, stop - 1), axis=axis), out=out)
-    return out
+    """Maximum over `n_out` equal runs of `data` along `axis` (:func:`specscope.dsp.pooling.max_pool`)."""
+    return max_pool(data, even_starts(data.shape[axis], n_out), axis=axis)
 
 
 class _TileImage(pg.ImageItem):

@@ -78,12 +78,3 @@ def test_full_scale_sine_reads_0_db():
     db = power_to_db(pooled, kernel.power_scale)
     assert db.shape == (1, cfg.n_freqs)
     assert db[0, k] == pytest.approx(0.0, abs=0.01)
-
-
-@pytest.mark.parametrize(("n", "group"), [(12, 3), (13, 3), (2, 5), (7, 1)])
-def test_pool_columns_equals_max_of_each_run(n, group):
-    from specscope.dsp.overview import pool_columns
-
-    values = np.random.default_rng(n).normal(size=(4, n)).astype(np.float32)
-    expected = np.stack([values[:, j : j + group].max(axis=1) for j in range(0, n, group)], axis=1)
-    np.testing.assert_array_equal(pool_columns(values, group), expected)

@@ -191,3 +191,40 @@ def test_tile_geometry():
     assert tile.col_s == pytest.approx(0.03)
     assert tile.time_extent_s == pytest.approx((0.105, 0.225))
     assert tile.column_at(0.106) == 0 and tile.column_at(0.224) == 3 and tile.column_at(0.3) is None
+
+
+def test_handed_over_blocks_are_read_only_and_never_change(tmp_path, signal, monkeypatch):
+    import specscope.app.analysis.file_analysis as fa
+    import specscope.dsp.overview as ov
+
+    monkeypatch.setattr(fa, "UPDATE_INTERVAL_S", 0.0)  # one block per chunk
+    monkeypatch.setattr(ov, "FRAMES_PER_CHUNK_SAMPLES", 256 * 40)  # 40 frames a chunk: many chunks
+    monkeypatch.setattr(fa, "OVERVIEW_MAX_COLUMNS", 100)  # 622 frames -> 7 per column: columns cut by chunks
+    path = _write(tmp_path / "s.wav", signal)
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=64)
+    a = _analysis(path, cfg)
+    got, copies = [], []
+
+    def keep(block):
+        got.append(block)
+        copies.append(block.db.copy())
+
+    keep(a.preview(None, lambda: False))
+    a.overview(None, lambda: False, on_block=keep)
+    assert len(got) > 5
+    for block, copy in zip(got, copies, strict=True):
+        assert not block.db.flags.writeable
+        np.testing.assert_array_equal(block.db, copy)  # unchanged after all the later work
+    # Stitched together in order, the final blocks are the whole overview, each column once.
+    final = [b for b in got if b.final]
+    assert [b.first_column for b in final] == list(np.cumsum([0] + [b.db.shape[1] for b in final[:-1]]))
+    stitched = np.concatenate([b.db for b in final], axis=1)
+    ref = stft_db(signal, cfg)
+    fpc = a.overview_fpc
+    expected = np.stack([ref[:, c * fpc : (c + 1) * fpc].max(axis=1) for c in range(a.overview_cols)], axis=1)
+    np.testing.assert_allclose(stitched, expected, atol=2e-3)
+
+
+def test_each_job_has_its_own_identity():
+    jobs = [BackgroundJob(lambda cancelled: None) for _ in range(3)]
+    assert len({j.job_id for j in jobs}) == 3

@@ -1,0 +1,1 @@
+"""Audio output: the Qt-free playback engine (:mod:`specscope.app.output.playback`)."""
