@@ -22,9 +22,11 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
@@ -56,6 +58,22 @@ NO_PARAM_LABEL = "Window parameter"
 COMBO_MIN_CHARS = 8
 """Combo boxes ask for room for this many characters, not their longest entry (a long device name
 must not make the dock wider than a small screen allows)."""
+DOCK_MIN_WIDTH_PX = 240
+"""The Settings dock's narrowest width: below what the form needs, the form scrolls instead of cutting labels."""
+
+
+def settings_dock(controls: QWidget, parent: QWidget) -> QDockWidget:
+    """The "Settings" dock: `controls` in a scroll area (both directions, as needed), never narrower than
+    :data:`DOCK_MIN_WIDTH_PX`."""
+    scroll = QScrollArea()
+    scroll.setWidget(controls)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    dock = QDockWidget("Settings", parent)
+    dock.setObjectName("settingsDock")
+    dock.setWidget(scroll)
+    dock.setMinimumWidth(DOCK_MIN_WIDTH_PX)
+    return dock
 
 
 def overlap_label(fraction: float) -> str:

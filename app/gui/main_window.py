@@ -17,15 +17,16 @@ from __future__ import annotations
 import time
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QScrollArea, QTabWidget
+from PyQt6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from specscope.app.logs import log_bug, one_line
 from specscope.app.model.settings import FFT_SIZES, SettingsError
 from specscope.dsp.config import StftConfig
 
+from . import window_commands
 from .actions import CommandActions, ShortcutHelp
 from .commands import FILE, LIVE
-from .controls import Controls
+from .controls import DOCK_MIN_WIDTH_PX, Controls, settings_dock
 from .file_tab import FileTab
 from .file_view import FileView
 from .health import HEALTH_ALARM_STYLE, HealthIndicator, PaintCounter
@@ -35,16 +36,12 @@ from .recent_files import N_RECENT_FILES, RECENT_FILES_KEY, RecentFiles, fill_me
 from .settings import WindowSettings, clear_settings, load_settings, qsettings, save_settings
 from .widgets import ElidedLabel
 
-__all__ = ["DEMO_NOTICE", "HEALTH_ALARM_STYLE", "N_RECENT_FILES", "MainWindow", "demo_path"]
+__all__ = ["DEMO_NOTICE", "DOCK_MIN_WIDTH_PX", "HEALTH_ALARM_STYLE", "N_RECENT_FILES", "MainWindow", "demo_path"]
 
 REPAINT_INTERVAL_MS = 16
 """Repaint timer (a precise QTimer): 62.5 Hz, just above a common monitor's 60 Hz refresh; painting faster
 than the screen refreshes costs CPU (15 ms, 66.7 Hz, cost about 6 % more) and shows nothing more."""
-AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)"
-DOCK_MIN_WIDTH_PX = 240
-"""The Settings dock's narrowest width: its form scrolls below that rather than cutting labels."""
 DEFAULT_SIZE = (1400, 850)
-LIVE_EXPORT_FILTERS = "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)"
 
 
 class MainWindow(QMainWindow):
@@ -81,19 +78,12 @@ class MainWindow(QMainWindow):
         self.recent = RecentFiles(lambda: self.store.value(RECENT_FILES_KEY, []),
                                   lambda paths: self.store.setValue(RECENT_FILES_KEY, paths))
         self.file_tab = FileTab(self, self.tabs, self.recent.remember)
-        self.file_tab.on_created.append(self._on_file_view_created)
 
         self.controls = Controls()
         self.controls.set_settings(self.settings)
         self.controls.changed.connect(self.apply_controls)
-        self.controls_scroll = QScrollArea()
-        self.controls_scroll.setWidget(self.controls)
-        self.controls_scroll.setWidgetResizable(True)
-        self.controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.dock = QDockWidget("Settings", self)
-        self.dock.setObjectName("settingsDock")
-        self.dock.setWidget(self.controls_scroll)
-        self.dock.setMinimumWidth(DOCK_MIN_WIDTH_PX)
+        self.dock = settings_dock(self.controls, self)
+        self.controls_scroll = self.dock.widget()
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
         # Status bar: source notice, configuration, health (permanent: messages do not hide them).
@@ -107,7 +97,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.health_label, 2)
 
         self.commands = CommandActions(self, self.current_tab)
-        self._bind_commands()
+        window_commands.bind(self)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         self.commands.build_toolbar(toolbar)
@@ -155,42 +145,9 @@ class MainWindow(QMainWindow):
         return FILE if self.file_view is not None and self.tabs.currentWidget() is self.file_view else LIVE
 
     # --- commands -----------------------------------------------------------------
-    def _bind_commands(self) -> None:
-        c, ft = self.commands, self.file_tab
-        view = lambda: self.file_view  # noqa: E731  (created later)
-        c.on("file.open", self._on_open_action)
-        c.on("file.watch", self._on_watch_action)
-        c.on("file.device", self.watch_device)
-        c.on("app.quit", self.close)
-        c.on("view.export", self._on_export_action, (LIVE,))
-        c.on("view.export", ft.ask_export, (FILE,), enabled=lambda: ft.has_file)
-        c.on("view.play_pause", lambda: self.set_paused(not self.live.paused), (LIVE,))
-        c.on("view.play_pause", lambda: view().toggle_play(), (FILE,), enabled=ft.can_play)
-        c.state("view.play_pause", lambda tab: self.live.paused if tab == LIVE else ft.playing())
-        c.on("file.play_selection", lambda: view().play_selection(),
-             enabled=lambda: ft.has_selection and ft.can_play())
-        c.on("file.zoom_selection", lambda: view().zoom_to_selection(), enabled=lambda: ft.has_selection)
-        c.on("file.show_all", lambda: view().show_all(), enabled=lambda: ft.has_file)
-        c.on("file.clear_selection", lambda: view().clear_selection(), enabled=lambda: ft.has_selection)
-        c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
-        c.on("analysis.next_fft", self.cycle_fft_size)
-        c.on("settings.dock", lambda: self.dock.setVisible(self.dock.isHidden()))
-        c.state("settings.dock", lambda tab: not self.dock.isHidden())
-        c.on("settings.reset", self.reset_to_defaults)
-        c.on("help.shortcuts", self.show_shortcuts)
-
-    def _on_file_view_created(self, view: FileView) -> None:
-        for label in view.findChildren(QLabel):  # a long hint or status line wraps instead of widening the window
-            label.setWordWrap(True)
-        self.commands.attach_context_menu(view, FILE)
-        view.selection_changed.connect(lambda _: self.commands.refresh())
-        view.loaded.connect(lambda _: self._update_status())
-        view.analysis_finished.connect(lambda _: self.commands.refresh())
-        view.player.state_changed.connect(lambda _: self.commands.refresh())
-
     def _on_tab_changed(self, _index: int) -> None:
         self.commands.refresh()
-        self._update_status()
+        self.update_status()
 
     def show_shortcuts(self) -> ShortcutHelp:
         """F1: the list of shortcuts, built from the command registry."""
@@ -261,9 +218,9 @@ class MainWindow(QMainWindow):
         self.source_label.setText(notice)
         self.source_label.setToolTip(f"{notice}: {demo_path()}" if notice == DEMO_NOTICE else notice)
         self.setWindowTitle(f"specscope — {notice}" if notice else "specscope")
-        self._update_status()
+        self.update_status()
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         """The status bar shows the settings of the tab in view only (the file's on the File tab)."""
         live = self.current_tab() == LIVE
         text = (self.cfg.describe() if self.cfg is not None else "stopped") if live else self.file_tab.describe()
@@ -384,32 +341,6 @@ class MainWindow(QMainWindow):
         """Export the visible live spectrogram (see :meth:`LiveTab.export_to`)."""
         return self.live.export_to(path)
 
-    def _on_export_action(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the visible spectrogram", "spectrogram.png",
-                                              LIVE_EXPORT_FILTERS)
-        if not path:
-            return
-        try:
-            out = self.export_to(path)
-        except (ValueError, OSError) as err:  # a bad name or folder, a full disk: one line
-            self.banner.show_message(f"Export failed: {one_line(err)}", reconnect=False)
-            return
-        except Exception as err:  # a bug
-            self.banner.show_message(log_bug("exporting the live spectrogram", err), reconnect=False)
-            return
-        self.statusBar().showMessage(f"Exported {out}", 5000)
-
-    def _on_open_action(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "", AUDIO_FILE_FILTER)
-        if path:
-            self.open_file(path)
-
-    def _on_watch_action(self) -> None:
-        current = self.file_view.path if self.file_view is not None and self.file_view.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Watch an audio file as live input", current, AUDIO_FILE_FILTER)
-        if path:
-            self.watch_as_live(path)
-
     def watch_as_live(self, path: str) -> bool:
         """Play `path` through the live pipeline (looping, in real time) and show the Live tab.
 
@@ -435,17 +366,13 @@ class MainWindow(QMainWindow):
         with a one-line message; the previous file stays on screen.  Returns True if it opened.
         """
         ok = self.file_tab.open(path, self.settings)
-        self._update_status()
+        self.update_status()
         self.commands.refresh()
         return ok
 
     def recent_files(self) -> list[str]:
         """Recently opened files, newest first (at most :data:`N_RECENT_FILES`)."""
         return self.recent.paths()
-
-    def remember_recent(self, path: str) -> None:
-        """Put `path` (made absolute) first in the recent files."""
-        self.recent.remember(path)
 
     def fill_recent_menu(self) -> None:
         """Rebuild the Recent files menu (as it opens); files that no longer exist are dropped."""
