@@ -192,7 +192,8 @@ class ShortcutHelp(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
         lay.addWidget(buttons)
-        self.resize(560, 520)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(600, min(760, screen.height() - 80) if screen is not None else 600)
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The table's text, row by row."""

@@ -53,8 +53,8 @@ from .settings import WindowSettings
 
 HOP_CHOICE = "hop"
 """Overlap box entry meaning: use the Hop field's samples as given."""
-PARAM_LABELS = {"kaiser": "Kaiser β", "gaussian": "Gaussian σ (× N)"}
-NO_PARAM_LABEL = "Window parameter"
+PARAM_LABELS = {"kaiser": "Kaiser β", "gaussian": "Gauss σ (× N)"}
+NO_PARAM_LABEL = "Parameter"
 COMBO_MIN_CHARS = 8
 """Combo boxes ask for room for this many characters, not their longest entry (a long device name
 must not make the dock wider than a small screen allows)."""

@@ -31,7 +31,7 @@ PEAK_EVERY_N_TICKS = 6
 """The peak marker and its label follow every sixth tick (about 10 Hz, a tuner's readout rate): digits
 changing faster cannot be read, and each estimate (about 1 ms in the GUI thread) was a quarter of the
 panel's cost."""
-SPECTRUM_MIN_WIDTH_PX = 220
+SPECTRUM_MIN_WIDTH_PX = 250
 """The spectrum panel's narrowest width (room for the peak label), small enough for an 800 px window."""
 
 
