@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.store = store if store is not None else qsettings()
         self.settings: WindowSettings = load_settings(self.store)
         self.help_dialog: ShortcutHelp | None = None
+        self._stats_bug_logged = False
 
         self.session = LiveSession(self)
         self.session.source_path = source_path
@@ -235,7 +236,9 @@ class MainWindow(QMainWindow):
             try:
                 stats = self.session.stats()
             except Exception as err:  # a dying pipeline must not take the window with it; it is a bug
-                log_bug("reading the pipeline's statistics", err)
+                if not self._stats_bug_logged:  # once, not twice a second
+                    self._stats_bug_logged = True
+                    self.statusBar().showMessage(log_bug("reading the pipeline's statistics", err), 10000)
                 stats = None
             self.health_label.update_from(now, self.repaint_rate_hz(now), stats)
 
