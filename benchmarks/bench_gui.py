@@ -182,11 +182,10 @@ def run_one(mode: str, seconds: float) -> dict:
         store = QSettings(tmp_ini, QSettings.Format.IniFormat)
         store.clear()
         win = MainWindow(store=store, autostart=False)
-        s = win.controls.settings()
-        s.fs_hz, s.n_fft, s.overlap, s.span_s = FS_HZ, N_FFT, "87.5 %", SPAN_S
-        win.settings = s
-        win.controls.set_settings(s)
-        win._apply_display_settings()
+        s = win.settings
+        win.set_settings(s.replace(input=s.input.replace(fs_hz=FS_HZ),
+                                   analysis=s.analysis.replace(n_fft=N_FFT, hop=HOP),
+                                   display=s.display.replace(span_s=SPAN_S)))
         win.resize(WIDTH, HEIGHT)
         win.show()
         if not win.start():

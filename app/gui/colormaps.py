@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-COLORMAP_NAMES = ("viridis", "inferno", "magma", "cividis", "grey", "contrast")
-"""Offered maps; ``contrast`` is a high-contrast black-blue-red-yellow-white map."""
+from specscope.app.model.settings import COLORMAP_NAMES, DisplaySettings
 
-DEFAULT_COLORMAP = "inferno"
+__all__ = ["COLORMAP_NAMES", "DEFAULT_COLORMAP", "LUT_SIZE", "colormap", "lookup_table"]
+
+DEFAULT_COLORMAP = DisplaySettings().colormap
+"""The display model's default; ``contrast`` (one of :data:`COLORMAP_NAMES`) is a high-contrast
+black-blue-red-yellow-white map."""
 LUT_SIZE = 256
 
 # High-contrast map: dark to bright with large hue changes between steps.

@@ -11,6 +11,8 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QGuiApplication, QPalette
 from PyQt6.QtWidgets import QApplication
 
+from specscope.app import logs
+
 from .settings import APPLICATION, ORGANIZATION
 
 
@@ -64,19 +66,23 @@ def application() -> QApplication:
     return app
 
 
-def launch(path: str | None = None) -> int:
+def launch(path: str | None = None, verbose: bool = False) -> int:
     """Open the window and run the event loop until it closes.
 
     Parameters
     ----------
     path : str, optional
         An audio file to open in the window.
+    verbose : bool
+        Log at DEBUG level, and to stderr as well as the log file.
 
     Returns
     -------
     int
         The process exit status (0).
     """
+    logs.configure(verbose)
+    logs.log.info("window started%s", f" with {path}" if path else "")
     app = application()
     from .main_window import MainWindow
 

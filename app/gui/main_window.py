@@ -1,119 +1,47 @@
-"""The main window: live spectrogram and spectrum, controls, status, health,
-pause, export, faults and persisted settings.
+"""The main window: the Live and File tabs, the Settings dock, the status bar and the commands.
 
-Thread: the Qt GUI thread.  The pipeline's worker thread only calls the
-bridge's signals (``on_frames``, ``on_error``); Qt queues them into the GUI
-thread, where frames are appended to the history and the image ring.  A
-``QTimer`` at about 60 Hz repaints: the newest frame wins for the spectrum,
-and only image tiles that received columns are re-rendered.
+Thread: the Qt GUI thread.
+
+The window is a shell around pieces that each do one thing: the Live tab's
+widgets and frames (:mod:`.live_tab`), the live input's lifecycle
+(:mod:`.live_session`), the File tab's connection (:mod:`.file_tab`), the
+health indicator (:mod:`.health`), recent files (:mod:`.recent_files`), the
+settings form (:mod:`.controls`) and their persistence (:mod:`.settings`).
+Every command is declared in :mod:`.commands` and bound here, per tab, by
+:class:`~.actions.CommandActions`: a shortcut acts on the tab in view.  A
+``QTimer`` at about 60 Hz drives the Live tab's repaints.
 """
 
 from __future__ import annotations
 
-import importlib.resources
-import math
 import time
-from collections import deque
-from pathlib import Path
 
-import numpy as np
-from PyQt6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
-from specscope.app.io.export import write_spectrogram
-from specscope.app.live.history import FrameHistory, history_capacity
+from specscope.app.logs import log_bug, one_line
+from specscope.app.model.settings import FFT_SIZES, SettingsError
 from specscope.dsp.config import StftConfig
-from specscope.dsp.freq_scales import make_scale
 
-from .controls import Controls
+from . import window_commands
+from .actions import CommandActions, ShortcutHelp
+from .commands import FILE, LIVE
+from .controls import DOCK_MIN_WIDTH_PX, Controls, settings_dock
+from .file_tab import FileTab
 from .file_view import FileView
-from .settings import FFT_SIZES, LiveSettings, load_settings, qsettings, save_settings
-from .spectrogram_view import SpectrogramView
-from .spectrum_panel import SpectrumPanel
+from .health import HEALTH_ALARM_STYLE, HealthIndicator, PaintCounter
+from .live_session import DEMO_NOTICE, LiveSession, SessionRefused, demo_path
+from .live_tab import LiveTab
+from .recent_files import N_RECENT_FILES, RECENT_FILES_KEY, RecentFiles, fill_menu
+from .settings import WindowSettings, clear_settings, load_settings, qsettings, save_settings
+from .widgets import ElidedLabel
+
+__all__ = ["DEMO_NOTICE", "DOCK_MIN_WIDTH_PX", "HEALTH_ALARM_STYLE", "N_RECENT_FILES", "MainWindow", "demo_path"]
 
 REPAINT_INTERVAL_MS = 16
 """Repaint timer (a precise QTimer): 62.5 Hz, just above a common monitor's 60 Hz refresh; painting faster
 than the screen refreshes costs CPU (15 ms, 66.7 Hz, cost about 6 % more) and shows nothing more."""
-SPECTRUM_EVERY_N_TICKS = 3
-"""The spectrum panel redraws on every third tick (about 21 Hz): a third of the cost."""
-PEAK_EVERY_N_TICKS = 6
-"""The peak marker and its label follow every sixth tick (about 10 Hz, a tuner's readout rate): digits
-changing faster cannot be read, and each estimate (about 1 ms in the GUI thread) was a quarter of the
-panel's cost."""
-HEALTH_INTERVAL_S = 0.5
-HEALTH_ALARM_S = 5.0
-"""The health indicator stays highlighted this long after audio was lost."""
-HEALTH_ALARM_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 0 6px; }"
-HEALTH_QUIET_STYLE = "QLabel { color: palette(mid); }"
-DEMO_NOTICE = "No input device: playing the demo recording (looped)"
-RECENT_FILES_KEY = "files/recent"
-N_RECENT_FILES = 8
-AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)"
-
-
-def demo_path() -> Path:
-    """Path of the bundled demo recording."""
-    return Path(str(importlib.resources.files("specscope.resources") / "demo.wav"))
-
-
-class _Bridge(QObject):
-    """Carries the worker thread's callbacks into the GUI thread (queued signals)."""
-
-    frames = pyqtSignal(object)
-    error = pyqtSignal(str)
-
-
-class _PaintCounter(QObject):
-    """Event filter noting the time of every paint event of the widget it watches."""
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.times: deque[float] = deque(maxlen=1000)
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.times.append(time.perf_counter())
-        return False
-
-
-class _FaultBanner(QFrame):
-    """A message across the top of the live view, with an optional reconnect button."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("faultBanner")
-        self.setStyleSheet("#faultBanner { background: #7a1f1f; border-radius: 4px; } QLabel { color: white; }")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.reconnect = QPushButton("Reconnect")
-        self.dismiss = QPushButton("Dismiss")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
-        lay.addWidget(self.text, 1)
-        lay.addWidget(self.reconnect)
-        lay.addWidget(self.dismiss)
-        self.dismiss.clicked.connect(self.hide)
-        self.hide()
-
-    def show_message(self, text: str, reconnect: bool) -> None:
-        self.text.setText(text)
-        self.reconnect.setVisible(reconnect)
-        self.show()
+DEFAULT_SIZE = (1400, 850)
 
 
 class MainWindow(QMainWindow):
@@ -134,86 +62,60 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("specscope")
         self.store = store if store is not None else qsettings()
-        self.settings = load_settings(self.store)
-        self.source_path = source_path
-        self.source_notice = ""
-        self.pipeline = None
-        self.cfg: StftConfig | None = None
-        self.history: FrameHistory | None = None
-        self.file_view: FileView | None = None
-        self.error_dialog: QMessageBox | None = None
-        self.frames_received = 0
-        self.frames_while_paused = 0
-        self.frames_wrong_config = 0
-        self._latest = None
-        self._latest_peak = None
-        self._latest_dt_s = 0.0
-        self._last_health_s = 0.0
-        self._lost_before = 0
-        self._alarm_until_s = -1.0
-        self._alarm_shown = True  # forces the quiet style on the first update
-        self._rebase_time = False
-        self._ticks = 0
-        self._time_offset_s = 0.0
+        self.settings: WindowSettings = load_settings(self.store)
+        self.help_dialog: ShortcutHelp | None = None
+        self._stats_bug_logged = False
 
-        self._bridge = _Bridge()
-        self._bridge.frames.connect(self._on_frames)
-        self._bridge.error.connect(self._on_pipeline_error)
-
-        # --- live tab: banner, spectrogram | spectrum, readout line
-        self.spectrogram = SpectrogramView()
-        self.spectrum = SpectrumPanel()
-        self.spectrum.setMinimumWidth(300)  # room for the peak label at large bin numbers
-        self.banner = _FaultBanner()
-        self.banner.reconnect.clicked.connect(self.reconnect)
-        self.readout = QLabel(" ")
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.spectrogram.readout.connect(self._show_readout)
-        self.spectrum.readout.connect(self._show_readout)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.spectrogram)
-        split.addWidget(self.spectrum)
-        split.setStretchFactor(0, 4)
-        split.setStretchFactor(1, 1)
-        live = QWidget()
-        lay = QVBoxLayout(live)
-        lay.setContentsMargins(4, 4, 4, 0)
-        lay.addWidget(self.banner)
-        lay.addWidget(split, 1)
-        lay.addWidget(self.readout)
+        self.session = LiveSession(self)
+        self.session.source_path = source_path
+        self.live = LiveTab()
+        self.session.frames.connect(self.live.add_frames)
+        self.session.lost.connect(self._on_input_lost)
+        self.live.banner.reconnect.clicked.connect(self.reconnect)
         self.tabs = QTabWidget()
-        self.tabs.addTab(live, "Live")
+        self.tabs.addTab(self.live, "Live")
         self.setCentralWidget(self.tabs)
         self.setAcceptDrops(True)
+        self.recent = RecentFiles(lambda: self.store.value(RECENT_FILES_KEY, []),
+                                  lambda paths: self.store.setValue(RECENT_FILES_KEY, paths))
+        self.file_tab = FileTab(self, self.tabs, self.recent.remember)
 
-        # --- controls dock
         self.controls = Controls()
         self.controls.set_settings(self.settings)
         self.controls.changed.connect(self.apply_controls)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        dock = QDockWidget("Settings", self)
-        dock.setObjectName("settingsDock")
-        dock.setWidget(scroll)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.dock = settings_dock(self.controls, self)
+        self.controls_scroll = self.dock.widget()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
-        # --- status bar: configuration, health
-        self.config_label = QLabel()
+        # Status bar: source notice, configuration, health (permanent: messages do not hide them).
         self.source_label = QLabel()
         self.source_label.setStyleSheet("QLabel { color: #ffcc66; font-weight: bold; padding: 0 6px; }")
         self.source_label.hide()
+        self.config_label = ElidedLabel()  # elided, never widening the window; the full text is its tooltip
+        self.health_label = HealthIndicator()
         self.statusBar().addPermanentWidget(self.source_label)
-        self.health_label = QLabel()
-        self.statusBar().addPermanentWidget(self.config_label, 1)  # permanent: messages do not hide it
-        self.statusBar().addPermanentWidget(self.health_label)
+        self.statusBar().addPermanentWidget(self.config_label, 3)
+        self.statusBar().addPermanentWidget(self.health_label, 2)
+
+        self.commands = CommandActions(self, self.current_tab)
+        window_commands.bind(self)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        self.commands.build_toolbar(toolbar)
+        self.menus = self.commands.build_menus(self.menuBar())
+        self.recent_menu = self.menus["File"].addMenu("Recent files")
+        self.menus["File"].insertMenu(self.commands.actions["file.watch"], self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
+        self.commands.attach_context_menu(self.live, LIVE)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.dock.visibilityChanged.connect(lambda _: self.commands.refresh())
 
         self.refresh_devices()
-        self._build_actions(dock)
-        self._apply_display_settings()
+        self.live.set_display(self.settings.display)
         self._restore_geometry()
+        self.commands.refresh()
 
-        self._paint_counter = _PaintCounter(self)
+        self._paint_counter = PaintCounter(self)
         self.spectrogram.viewport().installEventFilter(self._paint_counter)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -222,481 +124,262 @@ class MainWindow(QMainWindow):
         if autostart:
             self.start()
 
-    # --- actions --------------------------------------------------------------
-    def _build_actions(self, dock: QDockWidget) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("mainToolbar")
+    # --- the parts, as tests and benchmarks reach them ------------------------------
+    spectrogram = property(lambda self: self.live.spectrogram)
+    spectrum = property(lambda self: self.live.spectrum)
+    banner = property(lambda self: self.live.banner)
+    readout = property(lambda self: self.live.readout)
+    history = property(lambda self: self.live.history)
+    cfg = property(lambda self: self.live.cfg)
+    frames_received = property(lambda self: self.live.frames_received)
+    pipeline = property(lambda self: self.session.pipeline)
+    file_view = property(lambda self: self.file_tab.view)
+    error_dialog = property(lambda self: self.file_tab.error_dialog)
+    source_path = property(lambda self: self.session.source_path)
+    pause_action = property(lambda self: self.commands.actions["view.play_pause"])
+    export_action = property(lambda self: self.commands.actions["view.export"])
+    open_action = property(lambda self: self.commands.actions["file.open"])
+    quit_action = property(lambda self: self.commands.actions["app.quit"])
 
-        def action(text: str, shortcut, slot, checkable: bool = False) -> QAction:
-            a = QAction(text, self)
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))
-                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.setCheckable(checkable)
-            a.triggered.connect(slot)
-            self.addAction(a)
-            tb.addAction(a)
-            return a
+    def current_tab(self) -> str:
+        """The tab in view: :data:`~.commands.LIVE` or :data:`~.commands.FILE`."""
+        return FILE if self.file_view is not None and self.tabs.currentWidget() is self.file_view else LIVE
 
-        self.pause_action = action("Pause (Space)", Qt.Key.Key_Space, self._on_pause_action, checkable=True)
-        self.open_action = action("Open file…", QKeySequence.StandardKey.Open, self._on_open_action)
-        self.export_action = action("Export…", "Ctrl+E", self._on_export_action)
-        self.fft_action = action("Next FFT size (F)", Qt.Key.Key_F, self.cycle_fft_size)
-        self.reset_action = action("Reset to defaults", None, self.reset_to_defaults)
-        tb.addAction(dock.toggleViewAction())
+    # --- commands -----------------------------------------------------------------
+    def _on_tab_changed(self, _index: int) -> None:
+        self.commands.refresh()
+        self.update_status()
 
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Recent files")
-        self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
-        file_menu.addSeparator()
-        self.watch_action = file_menu.addAction("Watch as live…")
-        self.watch_action.setToolTip("Play an audio file through the live view (looping)")
-        self.watch_action.triggered.connect(self._on_watch_action)
-        self.device_action = file_menu.addAction("Live input from the device")
-        self.device_action.triggered.connect(self.watch_device)
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_action)
+    def show_shortcuts(self) -> ShortcutHelp:
+        """F1: the list of shortcuts, built from the command registry."""
+        if self.help_dialog is None:
+            self.help_dialog = ShortcutHelp(self)
+        self.help_dialog.show()
+        self.help_dialog.raise_()
+        return self.help_dialog
 
-    # --- pipeline -------------------------------------------------------------
-    def _make_source(self):
-        from specscope.app.live.file_source import FileSource
-
-        if self.source_path is not None:
-            self.source_notice = f"Input: {Path(self.source_path).name} (looping)"
-            return FileSource(self.source_path, realtime=True, loop=True)
-        from specscope.app.live.capture import CaptureSource
-        from specscope.app.live.devices import list_input_devices
-
-        if not self.settings.device and not list_input_devices():
-            self.source_notice = DEMO_NOTICE
-            return FileSource(str(demo_path()), realtime=True, loop=True)
-        self.source_notice = ""
-        device = self.settings.device or None
-        if device is not None and device.isdigit():
-            device = int(device)
-        return CaptureSource(device=device, fs_hz=self.settings.fs_hz or None, channels=None, latency="low")
-
-    def _open_pipeline(self, settings: LiveSettings):
-        """Open the source and start a pipeline with `settings`; raises on refusal."""
-        from specscope.app.live.pipeline import Pipeline
-
-        source = self._make_source()
-        fs_hz = getattr(source, "fs_hz", None) or settings.fs_hz or 48000.0
-        cfg = settings.stft_config(float(fs_hz))
-        channel = settings.channel if settings.channel == "mix" else int(settings.channel)
-        pipe = Pipeline(source, cfg, channel=channel, on_frames=self._bridge.frames.emit,
-                        on_error=self._bridge.error.emit)
-        pipe.start()
-        fs_now = getattr(pipe, "fs_hz", None)
-        if fs_now and float(fs_now) != cfg.fs_hz:
-            cfg = cfg.replace(fs_hz=float(fs_now))
-            pipe.set_config(cfg)
-        return pipe, cfg
-
+    # --- the live input ---------------------------------------------------------------
     def start(self) -> bool:
-        """Open the input with the current settings; on failure show why and return False."""
-        self.stop()
+        """Open the input with the current settings; on failure show why in the banner and return False."""
         try:
-            self.pipeline, cfg = self._open_pipeline(self.settings)
-        except Exception as exc:  # any refusal from the device or the settings: report, never crash
-            self.pipeline = None
-            self.banner.show_message(f"Could not open the input: {_one_line(exc)}", reconnect=True)
+            cfg = self.session.open(self.settings)
+        except SessionRefused as err:
+            self.banner.show_message(f"Could not open the input: {err}", reconnect=True)
+            return False
+        except Exception as err:  # a bug: logged with its traceback, the window keeps running
+            self.session.stop()
+            self.banner.show_message(log_bug("opening the input", err), reconnect=True)
             return False
         self.banner.hide()
-        self.controls.set_channel_count(int(getattr(getattr(self.pipeline, "source", None), "channels", 1)))
+        self.controls.set_channel_count(self.session.channels)
         self._set_cfg(cfg)
-        self._rebase_time = True
+        self.live.rebase_time = True
         return True
 
     def stop(self) -> None:
         """Stop the pipeline (the history stays on screen)."""
-        if self.pipeline is not None:
-            try:
-                self.pipeline.stop()
-            except Exception as exc:  # stopping a lost device may fail; the window must not
-                self.statusBar().showMessage(f"Stopping the input: {_one_line(exc)}", 5000)
-            self.pipeline = None
+        message = self.session.stop()
+        if message:
+            self.statusBar().showMessage(message, 5000)
 
     def refresh_devices(self) -> None:
         """Fill the device list from PortAudio (by name, which survives restarts)."""
-        try:
-            from specscope.app.live.devices import list_input_devices
+        from specscope.app.live.devices import DeviceError, list_input_devices
 
+        try:
             devices = list_input_devices()
-        except Exception as exc:  # no PortAudio at all: the list stays empty, the banner says why
-            self.statusBar().showMessage(f"Cannot list input devices: {_one_line(exc)}", 5000)
+        except (DeviceError, OSError) as err:  # no PortAudio at all: the list stays empty
+            self.statusBar().showMessage(f"Cannot list input devices: {one_line(err)}", 5000)
             devices = []
         self.controls.set_devices([(f"{d.name} ({d.hostapi})", d.name) for d in devices])
         self.controls.set_settings(self.settings)
 
     def reconnect(self) -> None:
-        """Reopen the input after a fault (devices are enumerated again); the history stays on screen."""
-        self.stop()
-        try:
-            from specscope.app.live.devices import rescan_devices
+        """Reopen the input after a fault, devices enumerated again; the history stays on screen.
 
-            rescan_devices()
-        except Exception as exc:  # rescanning is best effort; opening reports the real problem
-            self.statusBar().showMessage(f"Device rescan failed: {_one_line(exc)}", 5000)
+        PortAudio is restarted to rescan, which would pull the File tab's playback stream away: that
+        playback is stopped first.
+        """
+        stopped: list[bool] = []
+        message = self.session.rescan(before=lambda: stopped.append(self.file_tab.stop_playback()))
+        if any(stopped):
+            message = "File playback stopped to rescan the devices. " + message
+        if message.strip():
+            self.statusBar().showMessage(message.strip(), 5000)
         self.refresh_devices()
         self.start()
 
-    def _on_pipeline_error(self, message: str) -> None:
-        self.stop()
+    def _on_input_lost(self, message: str) -> None:
         self.banner.show_message(f"Input lost: {message}. The history stays on screen.", reconnect=True)
 
     def _set_cfg(self, cfg: StftConfig) -> None:
         """Adopt a new STFT configuration: fresh history, axes, status line."""
-        if self.cfg is not None and cfg == self.cfg and self.history is not None:
-            return
-        self.cfg = cfg
-        self.history = FrameHistory(cfg, history_capacity(cfg))
-        self._latest = None
-        self._latest_peak = None
-        self._apply_view()
-        self.config_label.setText(cfg.describe())
-        self.config_label.setToolTip(cfg.describe())
-        self.source_label.setText(self.source_notice)
-        self.source_label.setToolTip(f"{self.source_notice}: {demo_path()}" if self.source_notice == DEMO_NOTICE
-                                     else self.source_notice)
-        self.source_label.setVisible(bool(self.source_notice))
-        self.setWindowTitle(f"specscope — {self.source_notice}" if self.source_notice else "specscope")
+        self.live.set_cfg(cfg)
+        notice = self.session.source_notice
+        self.source_label.setText(notice)
+        self.source_label.setToolTip(f"{notice}: {demo_path()}" if notice == DEMO_NOTICE else notice)
+        self.setWindowTitle(f"specscope — {notice}" if notice else "specscope")
+        self.update_status()
 
-    # --- frames (GUI thread, queued from the worker) ---------------------------
-    def _on_frames(self, frames: list) -> None:
-        self.frames_received += len(frames)
-        if self.spectrogram.paused:
-            self.frames_while_paused += len(frames)
-            return
-        if self.history is None:
-            return
-        good = [f for f in frames if f.cfg == self.cfg]
-        self.frames_wrong_config += len(frames) - len(good)
-        if not good:
-            return
-        if self._rebase_time:
-            # A reopened input restarts its clock: continue after the history that stayed on screen.
-            self._rebase_time = False
-            last = self.spectrogram.last_time_s if len(self.history) else None
-            self._time_offset_s = 0.0 if last is None else last + self.cfg.hop_s - good[0].t_s
-        db = np.stack([f.db for f in good])
-        times = np.fromiter((f.t_s for f in good), dtype=np.float64, count=len(good)) + self._time_offset_s
-        seq0 = self.history.next_seq
-        self.history.append(db, times)
-        self.spectrogram.append(db, times, seq0)
-        self._latest = good[-1]
-        self._latest_dt_s += len(good) * self.cfg.hop_s
+    def update_status(self) -> None:
+        """The status bar shows the settings of the tab in view only (the file's on the File tab)."""
+        live = self.current_tab() == LIVE
+        text = (self.cfg.describe() if self.cfg is not None else "stopped") if live else self.file_tab.describe()
+        self.config_label.setText(text)
+        self.source_label.setVisible(live and bool(self.session.source_notice))
+        self.health_label.setVisible(live)
 
     def _on_tick(self) -> None:
         now = time.perf_counter()
-        if not self.spectrogram.paused:
-            self.spectrogram.refresh(now)
-            self._ticks += 1
-            if self._latest is not None and self._ticks % SPECTRUM_EVERY_N_TICKS == 0:
-                # LiveFrame.peak is estimated on first access: only for the frames whose peak is shown.
-                if self._ticks % PEAK_EVERY_N_TICKS == 0 or self._latest_peak is None:
-                    peak = self._latest.peak
-                    if peak is not None:
-                        self._latest_peak = peak
-                t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
-                self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s, time_s=t_rel_s)
-                self._latest = None
-                self._latest_dt_s = 0.0
-        if now - self._last_health_s >= HEALTH_INTERVAL_S:
-            self._last_health_s = now
-            self._update_health(now)
+        self.live.tick(now)
+        if self.health_label.due(now):
+            try:
+                stats = self.session.stats()
+            except Exception as err:  # a dying pipeline must not take the window with it; it is a bug
+                if not self._stats_bug_logged:  # once, not twice a second
+                    self._stats_bug_logged = True
+                    self.statusBar().showMessage(log_bug("reading the pipeline's statistics", err), 10000)
+                stats = None
+            self.health_label.update_from(now, self.repaint_rate_hz(now), stats)
 
     def repaint_rate_hz(self, now: float | None = None) -> float:
         """Paint events of the spectrogram's viewport per second, over the last second."""
-        now = time.perf_counter() if now is None else now
-        times = self._paint_counter.times
-        while times and now - times[0] > 1.0:
-            times.popleft()
-        return float(len(times))
+        return self._paint_counter.rate_hz(now)
 
-    def _update_health(self, now: float) -> None:
-        fps = self.repaint_rate_hz(now)
-        parts = [f"{fps:.0f} fps"]
-        lost = 0
-        if self.pipeline is not None:
-            try:
-                st = self.pipeline.stats()
-            except Exception:  # a dying pipeline must not take the window with it
-                st = None
-            if st is not None:
-                if st.dsp_ms_per_frame is not None:
-                    parts.append(f"DSP {st.dsp_ms_per_frame:.2f} ms/frame")
-                if st.latency_ms_median is not None and st.latency_ms_p95 is not None:
-                    parts.append(f"latency {st.latency_ms_median:.0f} ms (p95 {st.latency_ms_p95:.0f})")
-                lost = int(st.overflows + st.overwritten + st.dropped)
-                parts.append(f"overflows {st.overflows}, dropped {st.dropped + st.overwritten}")
-        else:
-            parts.append("stopped")
-        self.health_label.setText(" · ".join(parts))
-        if lost > self._lost_before:
-            self._alarm_until_s = now + HEALTH_ALARM_S
-        alarm = now < self._alarm_until_s
-        if alarm != self._alarm_shown:
-            self._alarm_shown = alarm
-            self.health_label.setStyleSheet(HEALTH_ALARM_STYLE if alarm else HEALTH_QUIET_STYLE)
-            self.health_label.setToolTip("Audio was lost (overflow or dropped frames): the computer could not keep up."
-                                         if alarm else "Repaint rate, DSP time per frame, latency, lost audio")
-        self._lost_before = lost
-
-    # --- settings ---------------------------------------------------------------
+    # --- settings ---------------------------------------------------------------------
     def apply_controls(self, group: str) -> None:
-        """Apply what the control panel shows for one group (see :class:`Controls`); a refusal keeps the old settings.
+        """Apply what the Settings dock shows for one group (see :class:`Controls`); a refusal keeps the old.
 
-        Refused settings (a device that will not open, an invalid analysis or range) leave the previous
-        settings in force and in the panel, and the reason appears in the banner.
+        A refused setting (a device that will not open, an invalid analysis or range) leaves the
+        previous settings in force and on the form, and the reason appears in the banner.
         """
-        new = self.controls.settings()
         old = self.settings
         try:
-            new.validated()
+            new = self.controls.settings()
             if group == "source":
                 self.settings = new
                 if not self.start():
-                    raise RuntimeError(self.banner.text.text())
+                    raise SessionRefused(self.banner.text.text())
             elif group == "stft":
                 self.apply_stft(new)
             else:
+                self.live.set_display(new.display, group)
                 self.settings = new
-                self._apply_display_group(group)
-        except Exception as exc:  # refused: keep (and restore) the previous settings
-            self.settings = old
-            self.controls.set_settings(old)
-            if group == "source":
-                self.start()
-            else:
-                self._apply_display_group(group)
-            self.banner.show_message(f"Setting refused, previous settings kept: {_one_line(exc)}", reconnect=False)
+        except (SettingsError, SessionRefused, ValueError) as err:
+            self._restore(old, group, f"Setting refused, previous settings kept: {one_line(err)}")
             return
-        self._forward_to_file_view(group)
+        except Exception as err:  # a bug: logged with its traceback; the previous settings stay
+            self._restore(old, group, log_bug(f"applying the {group} settings", err))
+            return
+        self.controls.set_settings(self.settings)  # derived fields (the hop) show what is in effect
+        self.file_tab.forward(self.settings, group)
         save_settings(self.store, self.settings)
 
-    def apply_stft(self, new: LiveSettings) -> None:
+    def _restore(self, old: WindowSettings, group: str, message: str) -> None:
+        self.settings = old
+        self.controls.set_settings(old)
+        if group == "source":
+            self.start()
+        elif group != "stft":
+            self.live.set_display(old.display, group)
+        self.banner.show_message(message, reconnect=False)
+
+    def apply_stft(self, new: WindowSettings) -> None:
         """Apply FFT size, window, hop and zero padding to the running pipeline (no device reopen).
 
         Raises
         ------
         ValueError
-            If the settings are invalid; nothing is changed then.
+            If the settings are invalid at the input's rate; nothing is changed then.
         """
-        fs_hz = self.cfg.fs_hz if self.cfg is not None else (new.fs_hz or 48000.0)
-        cfg = new.stft_config(fs_hz)
-        if self.pipeline is not None:
-            self.pipeline.set_config(cfg)
+        fs_hz = self.cfg.fs_hz if self.cfg is not None else (new.input.fs_hz or 48000.0)
+        cfg = new.analysis.stft_config(fs_hz)
+        self.session.set_config(cfg)
         self.settings = new
         self._set_cfg(cfg)
 
-    def _apply_display_group(self, group: str) -> None:
-        """Apply one group of display settings; only a scale or range change redraws the image from the history."""
-        s = self.settings
-        if group == "levels":
-            self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
-            self.spectrum.set_levels(s.floor_db, s.ceiling_db)
-        elif group == "colormap":
-            self.spectrogram.set_colormap(s.colormap)
-        elif group == "span":
-            self.spectrogram.set_span(s.span_s)
-        elif group == "decay":
-            self.spectrum.set_decay(s.decay_db_per_s)
-        else:
-            self._apply_view()
-
-    def _forward_to_file_view(self, group: str | None) -> None:
-        """Give the file view the analysis (``stft``, channel in ``source``) or display settings of `group`.
-
-        ``None`` forwards the analysis and display settings but not the channel: the live input's channel
-        may not exist in the file, and a file must open whatever input is live.  Unchanged analysis
-        settings are not sent (each change recomputes the whole file).
-        """
-        view = self.file_view
-        if view is None:
-            return
-        s = self.settings
-        if group in ("stft", None):
-            changes = {"n_fft": s.n_fft, "hop": s.effective_hop(), "window": s.window, "zero_pad": s.zero_pad}
-            current = view.settings()
-            if any(current[k] != v for k, v in changes.items()):
-                view.set_config(changes)
-        if group == "source":
-            channel = s.channel if s.channel == "mix" else int(s.channel)
-            if view.settings()["channel"] != channel:
-                view.set_config({"channel": channel})
-        if group in ("view", "levels", "colormap", None):
-            view.set_display(scale=s.scale, floor_db=s.floor_db, ceiling_db=s.ceiling_db, colormap_name=s.colormap)
-
-    def _apply_display_settings(self) -> None:
-        s = self.settings
-        self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
-        self.spectrum.set_levels(s.floor_db, s.ceiling_db)
-        self.spectrogram.set_colormap(s.colormap)
-        self.spectrogram.set_span(s.span_s)
-        self.spectrum.set_decay(s.decay_db_per_s)
-        self._apply_view()
-
-    def _apply_view(self) -> None:
-        if self.history is None:
-            return
-        s = self.settings
-        f_max = s.f_max_hz if s.f_max_hz > 0 else math.inf
-        scale = make_scale(s.scale)
-        self.spectrogram.set_view(self.history, scale, s.f_min_hz, f_max)
-        self.spectrum.set_view(self.history.cfg, scale, s.f_min_hz, f_max, row_map=self.spectrogram.row_map)
+    def set_settings(self, settings: WindowSettings) -> None:
+        """Use `settings` everywhere: the form, the live view, the file view, the running input (reopened
+        if the input or channel changed), and the store."""
+        old, self.settings = self.settings, settings
+        self.controls.set_settings(settings)
+        self.live.set_display(settings.display)
+        if self.session.running:
+            if (settings.input, settings.analysis.channel) != (old.input, old.analysis.channel):
+                self.start()
+            else:
+                self.apply_stft(settings)
+        self.file_tab.forward(settings, None)
+        save_settings(self.store, settings)
 
     def cycle_fft_size(self) -> None:
         """Switch to the next FFT size (wrapping 65536 -> 256), keeping the overlap."""
-        n = self.settings.n_fft
+        n = self.settings.analysis.n_fft
         nxt = FFT_SIZES[(FFT_SIZES.index(n) + 1) % len(FFT_SIZES)] if n in FFT_SIZES else 2048
-        s = self.controls.settings()
-        s.n_fft = nxt
-        self.controls.set_settings(s)
+        s = self.settings
+        self.controls.set_settings(s.replace(analysis=s.analysis.replace(n_fft=nxt)))
         self.apply_controls("stft")
 
     def reset_to_defaults(self) -> None:
         """Forget saved settings and use the defaults (the input is reopened)."""
-        self.store.remove("live")
-        self.controls.set_settings(LiveSettings())
-        self.settings = LiveSettings()
+        clear_settings(self.store)
+        self.settings = WindowSettings()
+        self.controls.set_settings(self.settings)
         self.start()
-        self._apply_display_settings()
-        self._forward_to_file_view(None)
+        self.live.set_display(self.settings.display)
+        self.file_tab.forward(self.settings, None)
         save_settings(self.store, self.settings)
 
-    # --- pause, export, files ---------------------------------------------------
+    # --- pause, export, files -------------------------------------------------------------
     def set_paused(self, paused: bool) -> None:
-        """Freeze the display (frames keep arriving and are counted, not drawn)."""
-        self.spectrogram.set_paused(paused)
-        self.pause_action.setChecked(paused)
-        self.pause_action.setText("Resume (Space)" if paused else "Pause (Space)")
+        """Freeze the live display (frames keep arriving and are counted, not drawn)."""
+        self.live.set_paused(paused)
+        self.commands.refresh()
         if paused:
-            self.spectrogram.setFocus()
             self.statusBar().showMessage("Paused: drag, wheel or ←/→/Home/End to look back; Space resumes", 0)
         else:
             self.statusBar().clearMessage()
 
-    def _on_pause_action(self) -> None:
-        self.set_paused(not self.spectrogram.paused)
-
-    def export_to(self, path: str) -> Path:
-        """Export the visible spectrogram: ``.png`` image (axes and colour bar) or ``.npz``/``.csv`` data.
-
-        Raises
-        ------
-        ValueError
-            For another suffix or nothing to export.
-        """
-        out = Path(path)
-        if out.suffix.lower() == ".png":
-            if not self.spectrogram.grab().save(str(out), "PNG"):
-                raise ValueError(f"{out}: could not write the image")
-            return out
-        if self.cfg is None:
-            raise ValueError("nothing to export yet")
-        db, times = self.spectrogram.visible_data()
-        if times.shape[0] == 0:
-            raise ValueError("nothing to export: no frames in the visible time range")
-        return write_spectrogram(out, db, times, self.cfg)
-
-    def _on_export_action(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the visible spectrogram", "spectrogram.png",
-                                              "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)")
-        if not path:
-            return
-        try:
-            out = self.export_to(path)
-        except Exception as exc:  # report any write failure in the window
-            self.banner.show_message(f"Export failed: {_one_line(exc)}", reconnect=False)
-            return
-        self.statusBar().showMessage(f"Exported {out}", 5000)
-
-    def _on_open_action(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", "", AUDIO_FILE_FILTER)
-        if path:
-            self.open_file(path)
-
-    def _on_watch_action(self) -> None:
-        current = self.file_view.path if self.file_view is not None and self.file_view.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Watch an audio file as live input", current, AUDIO_FILE_FILTER)
-        if path:
-            self.watch_as_live(path)
+    def export_to(self, path: str):
+        """Export the visible live spectrogram (see :meth:`LiveTab.export_to`)."""
+        return self.live.export_to(path)
 
     def watch_as_live(self, path: str) -> bool:
         """Play `path` through the live pipeline (looping, in real time) and show the Live tab.
 
-        Returns
-        -------
-        bool
-            True if the pipeline started; otherwise the banner says why.
+        Returns True if the pipeline started; otherwise the banner says why.
         """
-        self.source_path = path
+        self.session.source_path = path
         self.tabs.setCurrentIndex(0)
         return self.start()
 
     def watch_device(self) -> bool:
         """Go back from a watched file to the input device (the default input or the one chosen)."""
-        self.source_path = None
+        self.session.source_path = None
         return self.start()
+
+    def ensure_file_view(self) -> FileView:
+        """The File tab's view, created on first use."""
+        return self.file_tab.ensure_view(self.settings)
 
     def open_file(self, path: str) -> bool:
         """Show an audio file in the File tab (analysed in the background).
 
-        A file that cannot be read is reported in a non-modal warning dialog
-        (:attr:`error_dialog`) with a one-line message; the previous file stays
-        on screen.
-
-        Returns
-        -------
-        bool
-            True if the file was opened (its analysis has started).
+        A file that cannot be read is reported in a non-modal warning dialog (:attr:`error_dialog`)
+        with a one-line message; the previous file stays on screen.  Returns True if it opened.
         """
-        view = self.ensure_file_view()
-        errors: list[str] = []
-
-        def note(message: str) -> None:
-            errors.append(message)
-
-        view.error.connect(note)  # direct connection: load() reports synchronously
-        try:
-            view.load(path)
-        finally:
-            view.error.disconnect(note)
-        if errors:
-            return False
-        self.remember_recent(path)
-        self.tabs.setCurrentWidget(view)
-        return True
+        ok = self.file_tab.open(path, self.settings)
+        self.update_status()
+        self.commands.refresh()
+        return ok
 
     def recent_files(self) -> list[str]:
-        """Recently opened files, newest first (at most :data:`N_RECENT_FILES`), as persisted in the store."""
-        raw = self.store.value(RECENT_FILES_KEY, [])
-        if isinstance(raw, str):  # QSettings returns a one-item list as the item
-            raw = [raw]
-        return [str(p) for p in (raw or []) if p][:N_RECENT_FILES]
-
-    def remember_recent(self, path: str) -> None:
-        """Put `path` (made absolute) first in the recent files."""
-        path = str(Path(path).absolute())
-        paths = [path] + [p for p in self.recent_files() if p != path]
-        self.store.setValue(RECENT_FILES_KEY, paths[:N_RECENT_FILES])
+        """Recently opened files, newest first (at most :data:`N_RECENT_FILES`)."""
+        return self.recent.paths()
 
     def fill_recent_menu(self) -> None:
-        """Rebuild the Recent files menu (called as it opens); files that no longer exist are dropped."""
-        paths = self.recent_files()
-        existing = [p for p in paths if Path(p).is_file()]
-        if existing != paths:
-            self.store.setValue(RECENT_FILES_KEY, existing)
-        self.recent_menu.clear()
-        for i, p in enumerate(existing):
-            a = self.recent_menu.addAction(f"&{i + 1} {Path(p).name}")
-            a.setToolTip(p)
-            a.setData(p)
-            a.triggered.connect(lambda _=False, p=p: self.open_file(p))
-        if not existing:
-            self.recent_menu.addAction("(none)").setEnabled(False)
+        """Rebuild the Recent files menu (as it opens); files that no longer exist are dropped."""
+        fill_menu(self.recent_menu, self.recent.existing(), self.open_file)
 
     def dragEnterEvent(self, event) -> None:
         """Accept a drag that carries local files (an audio file dropped anywhere on the window opens it)."""
@@ -711,40 +394,14 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_file(paths[0])
 
-    def ensure_file_view(self) -> FileView:
-        """The File tab's view, created on first use."""
-        if self.file_view is None:
-            self.file_view = FileView(self)
-            self.file_view.error.connect(self._show_file_error)
-            self.file_view.loaded.connect(self._on_file_loaded)  # also files dropped on the view itself
-            self.tabs.addTab(self.file_view, "File")
-            self._forward_to_file_view(None)
-        return self.file_view
-
-    def _on_file_loaded(self, path: str) -> None:
-        if path:
-            self.remember_recent(path)
-
-    def _show_file_error(self, message: str) -> None:
-        """Warn in a non-modal dialog (reused, so only the newest message is shown)."""
-        if self.error_dialog is None:
-            self.error_dialog = QMessageBox(QMessageBox.Icon.Warning, "specscope", "",
-                                            QMessageBox.StandardButton.Ok, self)
-            self.error_dialog.setWindowModality(Qt.WindowModality.NonModal)
-        self.error_dialog.setText(message)
-        self.error_dialog.show()
-
-    # --- misc -------------------------------------------------------------------
-    def _show_readout(self, text: str) -> None:
-        self.readout.setText(text or " ")
-
+    # --- geometry and closing ---------------------------------------------------------------
     def _restore_geometry(self) -> None:
         geom = self.store.value("window/geometry")
         state = self.store.value("window/state")
         if geom is not None:
             self.restoreGeometry(geom)
         else:
-            self.resize(1400, 850)
+            self.resize(*DEFAULT_SIZE)
         if state is not None:
             self.restoreState(state)
 
@@ -758,8 +415,3 @@ class MainWindow(QMainWindow):
         self.store.setValue("window/state", self.saveState())
         self.store.sync()
         super().closeEvent(event)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -13,22 +13,23 @@ from PyQt6.QtCore import QPointF, QSettings, Qt
 from PyQt6.QtGui import QImage
 
 from specscope.app.gui.main_window import HEALTH_ALARM_STYLE, MainWindow
-from specscope.app.gui.settings import LiveSettings, load_settings
+from specscope.app.gui.settings import WindowSettings, load_settings
+from specscope.app.model.settings import AnalysisSettings, DisplaySettings, InputSettings
 
 FS_HZ = 48000.0
 TONE_HZ = 1000.0
 
 
-def _open(qtbot, store: QSettings, **changes) -> MainWindow:
+def _settings(analysis: dict | None = None, display: dict | None = None) -> WindowSettings:
+    """The pulse test source at 48 kHz; overlap 87.5 % (hop 256 at N 2048, 187.5 frames/s) unless changed."""
+    return WindowSettings(analysis=AnalysisSettings(**{"overlap": 0.875, **(analysis or {})}),
+                          display=DisplaySettings(**(display or {})), input=InputSettings("pulse", FS_HZ))
+
+
+def _open(qtbot, store: QSettings, analysis: dict | None = None, display: dict | None = None) -> MainWindow:
     w = MainWindow(store=store, autostart=False)
     qtbot.addWidget(w)
-    s = w.controls.settings()
-    s.device, s.fs_hz = "pulse", FS_HZ
-    for k, v in changes.items():
-        setattr(s, k, v)
-    w.settings = s
-    w.controls.set_settings(s)
-    w._apply_display_settings()
+    w.set_settings(_settings(analysis, display))
     w.resize(1200, 700)
     w.show()
     assert w.start(), w.banner.text.text()
@@ -105,7 +106,7 @@ def test_pause_stops_new_columns_and_scroll_back_reads_history(qtbot, window, pu
     assert f"bin 43 (1007.8 Hz) | {w.history.frame(seq)[43]:.1f} dBFS" in text
     w.set_paused(False)
     qtbot.waitUntil(lambda: w.history.next_seq > seq0 + 20, timeout=3000)
-    assert vb.viewRange()[0] == [-w.settings.span_s, 0.0]
+    assert vb.viewRange()[0] == [-w.settings.display.span_s, 0.0]
 
 
 def test_cursor_readouts_in_both_panels(qtbot, window, pulse_feed):
@@ -154,7 +155,7 @@ def test_changing_n_updates_axis_status_and_rows(qtbot, window, pulse_feed):
     for k in (0, 85, 2048):
         assert item.mapToParent(QPointF(0.5, k + 0.5)).y() == pytest.approx(k * FS_HZ / 4096, abs=1e-6)
     assert w.spectrum.cfg.n_fft == 4096
-    assert load_settings(w.store).n_fft == 4096  # persisted
+    assert load_settings(w.store).analysis.n_fft == 4096  # persisted
 
 
 def test_export_png_npz_csv_match_display(qtbot, window, pulse_feed, tmp_path):
@@ -194,7 +195,7 @@ def test_export_png_npz_csv_match_display(qtbot, window, pulse_feed, tmp_path):
 
 @pytest.mark.parametrize("scale", ["log", "mel"])
 def test_tone_visible_on_log_and_mel(qtbot, store, pulse_feed, scale):
-    w = _open(qtbot, store, scale=scale, window="boxcar")
+    w = _open(qtbot, store, analysis={"window": "boxcar"}, display={"scale": scale})
     try:
         f_hz = 700 * FS_HZ / 2048  # exactly bin 700 (16406.25 Hz): with a rectangular window one bin only
         pulse_feed.tone(f_hz, -6.0, 5.0)
@@ -211,16 +212,15 @@ def test_tone_visible_on_log_and_mel(qtbot, store, pulse_feed, scale):
 
 def test_refused_device_keeps_previous_settings(qtbot, window):
     w = window
-    s = w.controls.settings()
-    s.device = "no such device 4711"
-    w.controls.set_settings(s)
+    s = w.settings
+    w.controls.set_settings(s.replace(input=s.input.replace(device="no such device 4711")))
     w.apply_controls("source")
     assert w.banner.isVisible() and "refused" in w.banner.text.text() and "4711" in w.banner.text.text()
-    assert w.settings.device == "pulse" and w.controls.settings().device == "pulse"
+    assert w.settings.input.device == "pulse" and w.controls.settings().input.device == "pulse"
     assert w.pipeline is not None and w.pipeline.running
     # The channel list is the open input's: mix plus its channels.
     n = w.pipeline.source.channels
-    assert [w.controls.channel.itemData(i) for i in range(w.controls.channel.count())] == ["mix", *map(str, range(n))]
+    assert [w.controls.channel.itemData(i) for i in range(w.controls.channel.count())] == ["mix", *range(n)]
 
 
 def test_lost_device_keeps_history_and_reconnects(qtbot, window, pulse_feed, sink_loss, pulse_server):
@@ -246,17 +246,18 @@ def test_lost_device_keeps_history_and_reconnects(qtbot, window, pulse_feed, sin
 def test_settings_persist_and_reset(qtbot, store):
     w = MainWindow(store=store, autostart=False)
     qtbot.addWidget(w)
-    s = w.controls.settings()
-    s.colormap, s.floor_db, s.scale = "magma", -90.0, "mel"
-    w.controls.set_settings(s)
+    s = w.settings
+    w.controls.set_settings(s.replace(display=s.display.replace(colormap="magma", floor_db=-90.0, scale="mel")))
     w.apply_controls("levels")
     w.close()
     again = MainWindow(store=store, autostart=False)
     qtbot.addWidget(again)
-    assert (again.settings.colormap, again.settings.floor_db, again.settings.scale) == ("magma", -90.0, "mel")
-    assert again.controls.settings().colormap == "magma"
+    d = again.settings.display
+    assert (d.colormap, d.floor_db, d.scale) == ("magma", -90.0, "mel")
+    assert again.controls.settings().display.colormap == "magma"
+    assert store.value("display/floor_db") in (-90.0, "-90.0")  # a value, not a label
     again.reset_to_defaults()
-    assert again.settings == LiveSettings() and load_settings(store) == LiveSettings()
+    assert again.settings == WindowSettings() and load_settings(store) == WindowSettings()
     again.close()
 
 
@@ -290,22 +291,21 @@ def test_display_settings_apply_live_and_bad_range_is_refused(qtbot, window, pul
     pulse_feed.tone(TONE_HZ, -6.0, 4.0)
     _wait_for_tone(qtbot, w, 43, frames=40)
     items = [id(i) for i in w.spectrogram.image_items()]
-    s = w.controls.settings()
-    s.floor_db, s.ceiling_db = -80.0, -20.0
-    w.controls.set_settings(s)
+    s = w.settings
+    w.controls.set_settings(s.replace(display=s.display.replace(floor_db=-80.0, ceiling_db=-20.0)))
     w.apply_controls("levels")
     assert [id(i) for i in w.spectrogram.image_items()][: len(items)] == items  # no rebuild for levels
     assert all(tuple(i.levels) == (-80.0, -20.0) for i in w.spectrogram.image_items())
     assert w.spectrum.getViewBox().viewRange()[0] == [-80.0, -20.0]
-    s.f_min_hz, s.f_max_hz = 5000.0, 2000.0  # empty range
-    w.controls.set_settings(s)
+    w.controls.f_min.setValue(5000.0)  # an empty range, as typed into the form
+    w.controls.f_max.setValue(2000.0)
     w.apply_controls("view")
-    assert "refused" in w.banner.text.text() and "f_min < f_max" in w.banner.text.text()
-    assert (w.settings.f_min_hz, w.settings.f_max_hz) == (0.0, 0.0)
-    assert (w.controls.settings().f_min_hz, w.controls.settings().f_max_hz) == (0.0, 0.0)
-    s = w.controls.settings()
-    s.f_min_hz, s.f_max_hz = 500.0, 2000.0
-    w.controls.set_settings(s)
+    assert "refused" in w.banner.text.text() and "must be below max 2000 Hz" in w.banner.text.text()
+    assert (w.settings.display.f_min_hz, w.settings.display.f_max_hz) == (0.0, 0.0)
+    shown = w.controls.settings().display
+    assert (shown.f_min_hz, shown.f_max_hz) == (0.0, 0.0)
+    s = w.settings
+    w.controls.set_settings(s.replace(display=s.display.replace(f_min_hz=500.0, f_max_hz=2000.0)))
     w.apply_controls("view")
     rm = w.spectrogram.row_map
     assert (rm.first_bin[0], rm.last_bin[-1]) == (21, 85)  # 500 / 23.4375 = 21.3, 2000 / 23.4375 = 85.3

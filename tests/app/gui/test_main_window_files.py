@@ -85,19 +85,18 @@ def test_analysis_and_display_settings_reach_the_file_view(qtbot, window, sine):
     w = window
     _open_and_wait(qtbot, w, sine)
     view = w.file_view
-    # created with the window's settings: N 2048, overlap 87.5 % -> hop 2048 / 8 = 256
-    assert view.settings() == {"n_fft": 2048, "hop": 256, "window": "hann", "zero_pad": 1, "channel": "mix"}
-    s = w.controls.settings()
-    s.n_fft = 4096
-    w.controls.set_settings(s)
+    # created with the window's settings, the model's defaults: N 2048, overlap 75 % -> hop 2048 / 4 = 512
+    assert view.settings() == {"n_fft": 2048, "hop": 512, "window": "hann", "zero_pad": 1, "channel": "mix"}
+    s = w.settings
+    w.controls.set_settings(s.replace(analysis=s.analysis.replace(n_fft=4096)))
     with qtbot.waitSignal(view.analysis_finished, timeout=20000):
         w.apply_controls("stft")
-    assert view.cfg.n_fft == 4096 and view.cfg.hop == 512  # 4096 / 8
+    assert view.cfg.n_fft == 4096 and view.cfg.hop == 1024  # 4096 / 4
     k = round(TONE_HZ / view.cfg.delta_f_hz)  # 1000 / (48000 / 4096) = 85.33 -> 85
     assert k == 85 and (view.overview_tile.db.argmax(axis=0) == k).all()
-    s = w.controls.settings()
-    s.floor_db, s.ceiling_db, s.colormap, s.scale = -90.0, -10.0, "magma", "log"
-    w.controls.set_settings(s)
+    s = w.settings
+    w.controls.set_settings(s.replace(display=s.display.replace(floor_db=-90.0, ceiling_db=-10.0, colormap="magma",
+                                                                scale="log")))
     for group in ("levels", "colormap", "view"):
         w.apply_controls(group)
     assert (view.floor_db, view.ceiling_db, view.colormap_name, view.scale.name) == (-90.0, -10.0, "magma", "log")
@@ -108,9 +107,9 @@ def test_analysis_and_display_settings_reach_the_file_view(qtbot, window, sine):
 def test_new_file_view_starts_with_the_window_settings(qtbot, store, sine):
     w = MainWindow(store=store, autostart=False)
     qtbot.addWidget(w)
-    s = w.controls.settings()
-    s.n_fft, s.overlap, s.window, s.colormap = 1024, "50 %", "blackman", "magma"
-    w.controls.set_settings(s)
+    s = w.settings
+    w.controls.set_settings(s.replace(analysis=s.analysis.replace(n_fft=1024, overlap=0.5, window="blackman"),
+                                      display=s.display.replace(colormap="magma")))
     w.apply_controls("stft")
     w.apply_controls("colormap")
     _open_and_wait(qtbot, w, sine)

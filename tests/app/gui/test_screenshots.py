@@ -41,10 +41,8 @@ def _shoot(out_dir: Path) -> dict:
     store = QSettings(str(ini), QSettings.Format.IniFormat)
     store.clear()
     win = MainWindow(store=store, autostart=False)
-    s = win.controls.settings()
-    s.device, s.fs_hz = "pulse", float(FS_HZ)
-    win.settings = s
-    win.controls.set_settings(s)
+    s = win.settings
+    win.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=float(FS_HZ))))
     win.resize(1600, 900)
     win.show()
     result: dict = {"started": win.start()}
@@ -75,9 +73,8 @@ def _shoot(out_dir: Path) -> dict:
         result["status"] = win.config_label.text()
         result["banner"] = win.banner.text.text() if win.banner.isVisible() else ""
         result["peak_label"] = win.spectrum.peak_text()
-        s = win.controls.settings()
-        s.scale = "log"
-        win.controls.set_settings(s)
+        s = win.settings
+        win.controls.set_settings(s.replace(display=s.display.replace(scale="log")))
         win.apply_controls("view")
         QTimer.singleShot(1500, log)
 

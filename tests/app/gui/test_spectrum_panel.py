@@ -1,12 +1,10 @@
-"""Spectrum panel (peak hold, marker, readout) and the settings model, offscreen."""
+"""Spectrum panel (peak hold, marker, readout), offscreen."""
 
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QSettings
 
-from specscope.app.gui.settings import LiveSettings, load_settings, save_settings
 from specscope.app.gui.spectrum_panel import SpectrumPanel
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
@@ -55,21 +53,3 @@ def test_peak_marker_label_and_readout(panel):
     panel.show_peak(None)
     assert panel.peak_text() == "" and len(panel.marker.getData()[0]) == 0
 
-
-def test_settings_round_trip_and_bad_values(tmp_path):
-    store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    s = LiveSettings(n_fft=8192, overlap="hop", hop=1000, window="kaiser:8.6", zero_pad=4, scale="log",
-                     f_min_hz=30.0, f_max_hz=12000.0, floor_db=-100.0, ceiling_db=-10.0, colormap="contrast",
-                     span_s=30.0, decay_db_per_s=5.0, device="pulse", fs_hz=44100.0, channel="1")
-    save_settings(store, s)
-    store.sync()
-    assert load_settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)) == s
-    cfg = s.stft_config(44100.0)
-    assert (cfg.n_fft, cfg.hop, cfg.window, cfg.zero_pad) == (8192, 1000, "kaiser:8.6", 4)
-    assert LiveSettings(n_fft=4096, overlap="93.75 %").effective_hop() == 256
-    store.setValue("live/n_fft", 1000)  # not a size the GUI offers: every setting falls back to the defaults
-    assert load_settings(store) == LiveSettings()
-    with pytest.raises(ValueError, match="dB floor"):
-        LiveSettings(floor_db=0.0, ceiling_db=-10.0).validated()
-    with pytest.raises(ValueError, match="hop must be"):
-        LiveSettings(n_fft=256, overlap="hop", hop=1000).stft_config(48000.0)

@@ -1,0 +1,187 @@
+"""Every command of the window, declared once: id, title, shortcut, the tabs it acts on, where it appears.
+
+Thread: any (plain frozen data, no Qt).
+
+Menus, the toolbar, the views' context menus and the F1 list of shortcuts
+are all built from :data:`COMMANDS` (by :mod:`specscope.app.gui.actions`), so
+a shortcut cannot be documented wrongly or act on a tab it does not belong
+to: a command acts on the tab in view, and is disabled (its key then goes to
+the focused view) on a tab it does not act on.  Its title may differ per tab
+(Space is "Pause" on the Live tab and "Play" on the File tab) and with its
+state (``on_titles``: "Resume" while paused).
+
+Entries with ``view_key=True`` are keys and gestures a view handles itself
+(arrows while paused, the wheel, Shift+drag); they are declared here only so
+that the help lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LIVE = "live"
+FILE = "file"
+TABS = (LIVE, FILE)
+TAB_TITLES = {LIVE: "Live", FILE: "File"}
+MENUS = ("File", "View", "Help")
+"""Top-level menus, in order."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command.
+
+    Parameters
+    ----------
+    id : str
+        Unique name, ``area.verb`` (``view.export``).
+    title : str
+        What menus and buttons say (no shortcut in it: menus show that themselves).
+    shortcut : str
+        Portable key sequence text (``"Ctrl+E"``, ``"Space"``), ``""`` for none.
+    tabs : tuple of str
+        Tabs the command acts on (:data:`LIVE`, :data:`FILE`).
+    tip : str
+        Status tip (one line).
+    menu : str
+        Top-level menu it appears in (one of :data:`MENUS`), ``""`` for none.
+    toolbar, context : bool
+        On the toolbar; in the spectrogram views' context menu (on the tabs it acts on).
+    titles, tips : tuple of (tab, text)
+        Per-tab title and status tip overriding `title` and `tip`.
+    on_titles : tuple of (tab, text)
+        Title while the command's state is on (paused, playing).
+    checkable : bool
+        The action shows a check mark for its state.
+    view_key : bool
+        Handled by the view itself; listed in the help only.
+    """
+
+    id: str
+    title: str
+    shortcut: str = ""
+    tabs: tuple[str, ...] = TABS
+    tip: str = ""
+    menu: str = ""
+    toolbar: bool = False
+    context: bool = False
+    titles: tuple[tuple[str, str], ...] = ()
+    tips: tuple[tuple[str, str], ...] = ()
+    on_titles: tuple[tuple[str, str], ...] = ()
+    checkable: bool = False
+    view_key: bool = False
+
+    def acts_on(self, tab: str) -> bool:
+        """Whether the command does something on `tab`."""
+        return tab in self.tabs
+
+    def title_for(self, tab: str, on: bool = False) -> str:
+        """The title on `tab` (in state `on`)."""
+        if on and tab in dict(self.on_titles):
+            return dict(self.on_titles)[tab]
+        return dict(self.titles).get(tab, self.title)
+
+    def tip_for(self, tab: str) -> str:
+        """The status tip on `tab`."""
+        return dict(self.tips).get(tab, self.tip)
+
+
+def _view_key(id_: str, keys: str, title: str, tab: str) -> Command:
+    return Command(id_, title, keys, (tab,), view_key=True)
+
+
+COMMANDS: tuple[Command, ...] = (
+    # --- File menu
+    Command("file.open", "Open file…", "Ctrl+O", tip="Open an audio file in the File tab", menu="File",
+            toolbar=True),
+    Command("file.watch", "Watch as live…", tip="Play an audio file through the live view (looping)", menu="File"),
+    Command("file.device", "Live input from the device", tip="Go back from a watched file to the input device",
+            menu="File"),
+    Command("view.export", "Export…", "Ctrl+E", menu="File", toolbar=True, context=True,
+            tips=((LIVE, "Export the visible live spectrogram: PNG with axes and colour bar, or NPZ/CSV data"),
+                  (FILE, "Export the file view: PNG as shown, or the selection (else the visible range) as "
+                         "NPZ/CSV data"))),
+    Command("app.quit", "Quit", "Ctrl+Q", tip="Close the window", menu="File"),
+    # --- View menu
+    Command("view.play_pause", "Pause", "Space", menu="View", toolbar=True, context=True, checkable=True,
+            titles=((FILE, "Play"),), on_titles=((LIVE, "Resume"), (FILE, "Pause")),
+            tips=((LIVE, "Freeze the live display (capture keeps counting); while paused, scroll back"),
+                  (FILE, "Play or pause the file from the play line"))),
+    Command("file.play_selection", "Play the selection", "P", (FILE,), "Play the selected time range",
+            menu="View", context=True),
+    Command("file.zoom_selection", "Zoom to the selection", "Z", (FILE,), "Show exactly the selected range",
+            menu="View", context=True),
+    Command("file.show_all", "Show everything", "Home", (FILE,), "Show the whole file and every frequency",
+            menu="View", context=True),
+    Command("file.clear_selection", "Clear the selection", "Esc", (FILE,), "Forget the selection",
+            menu="View", context=True),
+    Command("file.cancel", "Cancel the analysis", "", (FILE,),
+            "Stop analysing the file (what is computed stays on screen)", menu="View"),
+    Command("analysis.next_fft", "Next FFT size", "F", tip="Step the FFT size (256 … 65536, then back to 256)",
+            menu="View", toolbar=True, context=True),
+    Command("settings.dock", "Settings panel", "", tip="Show or hide the Settings panel", menu="View",
+            toolbar=True, checkable=True),
+    Command("settings.reset", "Reset to defaults", "", tip="Forget the saved settings and use the defaults",
+            menu="View", toolbar=True),
+    # --- Help menu
+    Command("help.shortcuts", "Keyboard shortcuts", "F1", tip="List every shortcut and mouse gesture",
+            menu="Help"),
+    # --- keys and gestures the views handle themselves (listed in the help)
+    _view_key("live.scroll", "Left / Right", "Scroll back / forward (paused)", LIVE),
+    _view_key("live.ends", "Home / End", "Oldest / newest frame (paused)", LIVE),
+    _view_key("live.drag", "Drag", "Scroll the time axis (paused)", LIVE),
+    _view_key("live.wheel", "Wheel", "Zoom the time axis (paused)", LIVE),
+    _view_key("file.wheel", "Wheel", "Zoom time", FILE),
+    _view_key("file.ctrl_wheel", "Ctrl+Wheel", "Zoom frequency", FILE),
+    _view_key("file.drag", "Drag", "Pan", FILE),
+    _view_key("file.select", "Shift+Drag", "Select a time range", FILE),
+    _view_key("file.box", "Ctrl+Shift+Drag", "Select a time and frequency box", FILE),
+    _view_key("file.click", "Click", "Move the play line", FILE),
+    _view_key("file.zoom_keys", "+ / -", "Zoom time in / out", FILE),
+    _view_key("file.fzoom_keys", "Ctrl++ / Ctrl+-", "Zoom frequency in / out", FILE),
+    _view_key("file.pan_keys", "Arrows", "Pan time (Left/Right) and frequency (Up/Down)", FILE),
+)
+"""The registry: every command and key of the window."""
+
+BY_ID = {c.id: c for c in COMMANDS}
+
+
+def command(id_: str) -> Command:
+    """The command called `id_` (KeyError for an unknown one)."""
+    return BY_ID[id_]
+
+
+def shortcut_rows(tab: str | None = None) -> list[tuple[str, str, str]]:
+    """``(keys, title, tabs)`` for every command with a shortcut or key, in registry order.
+
+    `tabs` is ``"Live, File"`` style text; with `tab`, only the commands acting there.
+    """
+    rows = []
+    for c in COMMANDS:
+        if not c.shortcut or (tab is not None and not c.acts_on(tab)):
+            continue
+        where = ", ".join(TAB_TITLES[t] for t in c.tabs)
+        titles = [c.title_for(t) for t in c.tabs if tab is None or t == tab]
+        title = " / ".join(dict.fromkeys(titles))
+        rows.append((c.shortcut, title, where))
+    return rows
+
+
+def check_registry(commands: tuple[Command, ...] = COMMANDS) -> None:
+    """Raise ValueError if two commands share an id, or a shortcut on a tab, or name an unknown tab or menu."""
+    seen: dict[tuple[str, str], str] = {}
+    ids = set()
+    for c in commands:
+        if c.id in ids:
+            raise ValueError(f"command id {c.id!r} is declared twice")
+        ids.add(c.id)
+        if c.menu and c.menu not in MENUS:
+            raise ValueError(f"command {c.id!r}: unknown menu {c.menu!r}")
+        for t in c.tabs:
+            if t not in TABS:
+                raise ValueError(f"command {c.id!r}: unknown tab {t!r}")
+            if c.shortcut:
+                key = (c.shortcut.lower(), t)
+                if key in seen:
+                    raise ValueError(f"shortcut {c.shortcut} on the {t} tab is both {seen[key]!r} and {c.id!r}")
+                seen[key] = c.id

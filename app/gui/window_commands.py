@@ -1,0 +1,95 @@
+"""What each command of the registry does in the window, per tab, and the dialogs it opens.
+
+Thread: the Qt GUI thread.
+
+:func:`bind` registers a handler for every command of :mod:`.commands` on
+the tabs where it acts; the File tab's commands call the file view's public
+methods (``toggle_play``, ``play_selection``, ``zoom_to_selection``,
+``show_all``, ``clear_selection``, ``cancel``, ``export_png``, ``export_data``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PyQt6.QtWidgets import QFileDialog, QLabel
+
+from specscope.app.logs import log_bug, one_line
+
+from .commands import FILE, LIVE
+
+if TYPE_CHECKING:
+    from .file_view import FileView
+    from .main_window import MainWindow
+
+AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)"
+LIVE_EXPORT_FILTERS = "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)"
+
+
+def bind(w: MainWindow) -> None:
+    """Register the window's handlers with its :class:`~.actions.CommandActions`."""
+    c, ft = w.commands, w.file_tab
+
+    def view() -> FileView:
+        return ft.view
+
+    c.on("file.open", lambda: ask_open(w))
+    c.on("file.watch", lambda: ask_watch(w))
+    c.on("file.device", w.watch_device)
+    c.on("app.quit", w.close)
+    c.on("view.export", lambda: ask_export_live(w), (LIVE,))
+    c.on("view.export", ft.ask_export, (FILE,), enabled=lambda: ft.has_file)
+    c.on("view.play_pause", lambda: w.set_paused(not w.live.paused), (LIVE,))
+    c.on("view.play_pause", lambda: view().toggle_play(), (FILE,), enabled=ft.can_play)
+    c.state("view.play_pause", lambda tab: w.live.paused if tab == LIVE else ft.playing())
+    c.on("file.play_selection", lambda: view().play_selection(), enabled=lambda: ft.has_selection and ft.can_play())
+    c.on("file.zoom_selection", lambda: view().zoom_to_selection(), enabled=lambda: ft.has_selection)
+    c.on("file.show_all", lambda: view().show_all(), enabled=lambda: ft.has_file)
+    c.on("file.clear_selection", lambda: view().clear_selection(), enabled=lambda: ft.has_selection)
+    c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
+    c.on("analysis.next_fft", w.cycle_fft_size)
+    c.on("settings.dock", lambda: w.dock.setVisible(w.dock.isHidden()))
+    c.state("settings.dock", lambda tab: not w.dock.isHidden())
+    c.on("settings.reset", w.reset_to_defaults)
+    c.on("help.shortcuts", w.show_shortcuts)
+    ft.on_created.append(lambda v: on_file_view_created(w, v))
+
+
+def on_file_view_created(w: MainWindow, view: FileView) -> None:
+    """Hook the new File tab into the commands: context menu, and refreshes when its state changes."""
+    for label in view.findChildren(QLabel):  # a long hint or status line wraps instead of widening the window
+        label.setWordWrap(True)
+    w.commands.attach_context_menu(view, FILE)
+    view.selection_changed.connect(lambda _: w.commands.refresh())
+    view.loaded.connect(lambda _: w.update_status())
+    view.analysis_finished.connect(lambda _: w.commands.refresh())
+    view.player.state_changed.connect(lambda _: w.commands.refresh())
+
+
+def ask_export_live(w: MainWindow) -> None:
+    """Export the visible live spectrogram to a file the user names; the banner says why it failed."""
+    path, _ = QFileDialog.getSaveFileName(w, "Export the visible spectrogram", "spectrogram.png", LIVE_EXPORT_FILTERS)
+    if not path:
+        return
+    try:
+        out = w.export_to(path)
+    except (ValueError, OSError) as err:  # a bad name or folder, a full disk: one line
+        w.banner.show_message(f"Export failed: {one_line(err)}", reconnect=False)
+        return
+    except Exception as err:  # a bug: logged with its traceback, named in the banner
+        w.banner.show_message(log_bug("exporting the live spectrogram", err), reconnect=False)
+        return
+    w.statusBar().showMessage(f"Exported {out}", 5000)
+
+
+def ask_open(w: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(w, "Open an audio file", "", AUDIO_FILE_FILTER)
+    if path:
+        w.open_file(path)
+
+
+def ask_watch(w: MainWindow) -> None:
+    current = w.file_view.path if w.file_view is not None and w.file_view.path else ""
+    path, _ = QFileDialog.getOpenFileName(w, "Watch an audio file as live input", current, AUDIO_FILE_FILTER)
+    if path:
+        w.watch_as_live(path)
