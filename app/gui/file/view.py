@@ -202,17 +202,21 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
 
         self.file_label = QLabel("no file")
         self.file_label.setMinimumWidth(1)  # long names and settings are cut, never widen the window
+        # Three short rows rather than one long one, so the tab fits an 800 px window beside the dock:
+        # transport; file, channel and actions; and, below the view, the readout with the job's progress.
         top = QHBoxLayout()
         top.addWidget(self.transport)
-        top.addWidget(QLabel("Channel"))
-        top.addWidget(self.channel_combo)
-        top.addWidget(self.progress_bar, 1)
-        top.addWidget(self.cancel_button)
-        top.addStretch(0)
+        top.addStretch(1)
         second = QHBoxLayout()
         second.addWidget(self.file_label, 1)
+        second.addWidget(QLabel("Channel"))
+        second.addWidget(self.channel_combo)
         for w in (self.goto_button, self.export_png_button, self.export_data_button):
             second.addWidget(w)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.readout_label, 1)
+        bottom.addWidget(self.progress_bar)
+        bottom.addWidget(self.cancel_button)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.spectrum)
@@ -224,7 +228,7 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         lay.addLayout(top)
         lay.addLayout(second)
         lay.addWidget(split, 1)
-        lay.addWidget(self.readout_label)
+        lay.addLayout(bottom)
         lay.addWidget(self.status)
 
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
