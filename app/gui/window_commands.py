@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PyQt6.QtWidgets import QFileDialog, QLabel
+from PyQt6.QtWidgets import QFileDialog
 
 from specscope.app.logs import log_bug, one_line
 
@@ -46,6 +46,9 @@ def bind(w: MainWindow) -> None:
     c.on("file.zoom_selection", lambda: view().zoom_to_selection(), enabled=lambda: ft.has_selection)
     c.on("file.show_all", lambda: view().show_all(), enabled=lambda: ft.has_file)
     c.on("file.clear_selection", lambda: view().clear_selection(), enabled=lambda: ft.has_selection)
+    c.on("file.loop", lambda: view().set_loop(not view().player.loop), enabled=lambda: ft.has_file)
+    c.on("file.undo_view", lambda: view().undo_view(), enabled=lambda: ft.has_file)
+    c.on("file.go_to", lambda: view().ask_go_to(), enabled=lambda: ft.has_file)
     c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
     c.on("analysis.next_fft", w.cycle_fft_size)
     c.on("settings.dock", lambda: w.dock.setVisible(w.dock.isHidden()))
@@ -57,8 +60,6 @@ def bind(w: MainWindow) -> None:
 
 def on_file_view_created(w: MainWindow, view: FileView) -> None:
     """Hook the new File tab into the commands: context menu, and refreshes when its state changes."""
-    for label in view.findChildren(QLabel):  # a long hint or status line wraps instead of widening the window
-        label.setWordWrap(True)
     w.commands.attach_context_menu(view, FILE)
     view.selection_changed.connect(lambda _: w.commands.refresh())
     view.loaded.connect(lambda _: w.update_status())

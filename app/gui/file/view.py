@@ -44,6 +44,7 @@ from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_scale
 from ..axes import FrequencyAxis
 from ..colormaps import colormap, lookup_table
 from ..spectrum_panel import SpectrumPanel
+from ..widgets import ElidedLabel
 from .clock import CLOCK_FROM_S, ClockTimeAxis, format_clock
 from .config import SettingsMixin
 from .export import ExportMixin
@@ -194,14 +195,14 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         self.export_data_button.setToolTip("The selection (or the visible time range) at full resolution, NPZ or CSV")
         self.export_data_button.clicked.connect(self._ask_export_data)
         self.status = QLabel("")
+        self.status.setWordWrap(True)  # a long status line wraps instead of widening the window
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout_label = QLabel(HINT)
         self.readout_label.setWordWrap(True)  # a long hint wraps instead of widening the window
         self.readout_label.setMinimumWidth(1)
         self._set_busy(False)
 
-        self.file_label = QLabel("no file")
-        self.file_label.setMinimumWidth(1)  # long names and settings are cut, never widen the window
+        self.file_label = ElidedLabel("no file")  # a long name ends in "…" (full path in the tooltip)
         # Three short rows rather than one long one, so the tab fits an 800 px window beside the dock:
         # transport; file, channel and actions; and, below the view, the readout with the job's progress.
         top = QHBoxLayout()
@@ -273,8 +274,9 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         info = analysis.info
         channel = "mix" if analysis.channel == "mix" else f"channel {analysis.channel}"
         self.file_label.setText(f"{os.path.basename(analysis.path)}: {format_clock(round(info.duration_s, 1), True)}, "
-                                f"{info.channels} ch, {channel} | {analysis.cfg.describe()}")
-        self.file_label.setToolTip(f"{analysis.path}\n{info.encoding}")
+                                f"{info.channels} ch, {channel}")
+        # The analysis settings are in the status bar; the tooltip has the path, encoding and settings.
+        self.file_label.setToolTip(f"{analysis.path}\n{info.encoding}\n{analysis.cfg.describe()}")
         warning = getattr(info, "warning", None) if getattr(info, "truncated", False) else None
         if warning and self.selection is None:
             self._set_status(str(warning))
