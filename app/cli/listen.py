@@ -12,6 +12,11 @@ With ``--json`` each line is a JSON object with the keys ``t_s``, ``peak_hz``,
 the totals.  A lost device ends the run within two seconds with a message on
 standard error, the summary and exit status 1; Ctrl-C ends it with the
 summary and status 0.
+
+The analysis options are the shared ones (:mod:`specscope.app.cli.options`);
+the channel is checked against the device's or file's channels.  Bad input
+(an unknown device, an impossible option) raises and is reported by
+:func:`specscope.app.cli.main.run`: one line, status 2.
 """
 
 from __future__ import annotations

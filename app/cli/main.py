@@ -254,6 +254,10 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("specscope: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (`specscope peaks F | head -1`): not a bug
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return EXIT_BUG
     except Exception as err:  # a bug: the traceback goes to the log, one line to the user
         print(f"specscope: {log_bug(f'running specscope {args.command}', err)}", file=sys.stderr)
         return EXIT_BUG

@@ -16,8 +16,11 @@ complete: an interrupt (Ctrl-C) or a write error (disk full, file-size limit)
 leaves the previous output, if any, untouched and no temporary file behind.
 :func:`check_export_path` refuses an output that is one of the inputs (by
 :func:`os.path.samefile`, so through symlinks and other spellings too) and,
-unless asked to overwrite, one that exists.  The suffix is matched without
-regard to case (``out.NPZ`` is written as ``out.NPZ``).
+unless asked to overwrite, one that exists.  An output that is a symlink is
+replaced by the new file (the link's target is left alone).  The suffix is
+matched without regard to case (``out.NPZ`` is written as ``out.NPZ``).
+The temporary file is not fsynced: the rename protects against interrupts
+and write errors, not against a power cut.
 """
 
 from __future__ import annotations

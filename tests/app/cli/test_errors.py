@@ -149,3 +149,13 @@ def test_a_huge_duration_means_to_the_end(wav, tmp_path, command):
     if command == "export":
         times = np.load(tmp_path / "o.npz")["times_s"]
         assert times.shape == (1 + (24000 - 1024) // 256,)
+
+
+def test_a_closed_output_pipe_is_not_a_bug(wav, log_dir):
+    # `specscope peaks F | head -0`: the reader went away; before, a BrokenPipeError traceback.
+    proc = subprocess.Popen([*CMD, "peaks", str(wav), "--top", "50"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert err == b""
+    assert not (log_dir / LOG_FILE_NAME).exists() or "internal error" not in (log_dir / LOG_FILE_NAME).read_text()
