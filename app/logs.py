@@ -57,13 +57,19 @@ def configure(verbose: bool = False) -> Path | None:
     """Send specscope's log to the log file (DEBUG with `verbose`, else INFO) and, with `verbose`, to stderr.
 
     Returns the log file's path, or None if it cannot be written (then only
-    stderr gets warnings).  Calling it again only changes the level.
+    stderr gets warnings).  Calling it again changes the level and, if
+    :func:`log_path` has changed since (``SPECSCOPE_LOG_DIR``), moves the
+    file handler to the new path.
     """
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
     log.propagate = False
-    have_file = any(isinstance(h, logging.FileHandler) for h in log.handlers)
     path: Path | None = log_path()
-    if not have_file:
+    files = [h for h in log.handlers if isinstance(h, logging.FileHandler)]
+    for h in files:
+        if Path(h.baseFilename) != path.absolute():
+            log.removeHandler(h)
+            h.close()
+    if not any(isinstance(h, logging.FileHandler) for h in log.handlers):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_LOG_BYTES, backupCount=3,
@@ -73,6 +79,8 @@ def configure(verbose: bool = False) -> Path | None:
         except OSError:
             path = None
     stderr_handlers = [h for h in log.handlers if getattr(h, "_specscope_stderr", False)]
+    for h in stderr_handlers:
+        h.setStream(sys.stderr)  # the current stderr (tests and embedding programs replace it)
     if verbose and not stderr_handlers:
         h = logging.StreamHandler(sys.stderr)
         h.setFormatter(logging.Formatter("specscope %(levelname)s: %(message)s"))

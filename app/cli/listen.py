@@ -12,6 +12,11 @@ With ``--json`` each line is a JSON object with the keys ``t_s``, ``peak_hz``,
 the totals.  A lost device ends the run within two seconds with a message on
 standard error, the summary and exit status 1; Ctrl-C ends it with the
 summary and status 0.
+
+The analysis options are the shared ones (:mod:`specscope.app.cli.options`);
+the channel is checked against the device's or file's channels.  Bad input
+(an unknown device, an impossible option) raises and is reported by
+:func:`specscope.app.cli.main.run`: one line, status 2.
 """
 
 from __future__ import annotations
@@ -22,46 +27,42 @@ import math
 import queue
 import sys
 
-EXIT_BAD_INPUT = 2
+from specscope.app.cli.errors import CliError
+from specscope.app.cli.options import add_analysis_options, analysis_settings, check_channel, stft_config
+from specscope.app.logs import one_line
+
 EXIT_SOURCE_FAILED = 1
 REPORT_EVERY_S = 1.0
 SILENCE_DBFS = -199.0
 """Peaks at the -200 dBFS floor (digital silence) are reported as null."""
 
 
-def register(subparsers) -> None:
+def register(subparsers, parents: list | None = None) -> None:
     """Add ``devices`` and ``listen`` to an argparse subparsers object (``func(args) -> exit status``)."""
-    p_dev = subparsers.add_parser("devices", help="list audio input devices (the default one marked with *)")
+    parents = parents or []
+    p_dev = subparsers.add_parser("devices", parents=parents,
+                                  help="list audio input devices (the default one marked with *)")
     p_dev.add_argument("--json", action="store_true", help="a JSON list of objects")
     p_dev.set_defaults(func=cmd_devices)
 
     p = subparsers.add_parser(
-        "listen",
+        "listen", parents=parents,
         help="run the live pipeline headless: peak, level and health once a second (a terminal tuner)",
     )
     p.add_argument("--device", default=None, help="input device index or name (default: the default input)")
     p.add_argument("--samplerate", type=float, default=None, help="sample rate in Hz (default: the device's)")
     p.add_argument("--channels", type=int, default=None, help="channels to record (default: enough for --channel)")
-    p.add_argument("--channel", default="mix", help="'mix' (mean of channels, default) or a 0-based channel index")
     p.add_argument("--latency", default="low", help="PortAudio input latency: low, high or seconds (default low)")
     p.add_argument("--blocksize", type=int, default=None,
                    help="samples per callback (default: about 20 ms of audio; 0: whatever PortAudio delivers, "
                         "the lowest latency and the most CPU)")
-    p.add_argument("--n-fft", type=int, default=2048, help="frame length in samples, even, 16..131072 (default 2048)")
-    p.add_argument("--hop", type=int, default=None, help="frame advance in samples (default n_fft/4)")
-    p.add_argument("--window", default="hann", help="window, e.g. hann, blackmanharris, kaiser:8.6 (default hann)")
-    p.add_argument("--zero-pad", type=int, default=1, help="FFT length factor 1, 2, 4 or 8 (default 1)")
     p.add_argument(
         "--seconds", type=float, default=None, help="stop after this many seconds of audio (default: at Ctrl-C)",
     )
     p.add_argument("--file", default=None, help="play an audio file at real-time pace instead of a device")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_analysis_options(p)
     p.set_defaults(func=cmd_listen)
-
-
-def _bad(message: str) -> int:
-    print(f"specscope: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -71,7 +72,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     try:
         devices = list_input_devices()
     except (DeviceError, OSError) as err:
-        return _bad(f"cannot list devices: {err}")
+        raise CliError(f"cannot list devices: {one_line(err)}") from None
     if args.json:
         print(json.dumps([d.as_json() for d in devices]))
         return 0
@@ -85,45 +86,29 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_channel(text: str) -> str | int:
-    if text == "mix":
-        return "mix"
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ValueError(f"--channel must be 'mix' or a 0-based channel index, got {text!r}")
-    return value
-
-
 def _open_source(args: argparse.Namespace, channel: str | int):
+    """The file or device to listen to (not started yet).
+
+    Raises
+    ------
+    CliError, DeviceError
+        For a file that cannot be played or a device that cannot be used.
+    """
     from specscope.app.live.capture import CaptureSource
-    from specscope.app.live.file_source import FileSource
+    from specscope.app.live.file_source import FileSource, FileSourceError
 
     if args.file is not None:
         if args.device is not None or args.samplerate is not None or args.channels is not None:
-            raise ValueError("--file plays a file: it takes no --device, --samplerate or --channels")
-        source = FileSource(args.file, realtime=True)
-    else:
-        channels = args.channels
-        if channels is None and isinstance(channel, int):
-            channels = channel + 1
-        source = CaptureSource(device=args.device, fs_hz=args.samplerate, channels=channels, latency=args.latency,
-                               blocksize=args.blocksize)
-    if isinstance(channel, int) and channel >= source.channels:
-        raise ValueError(f"--channel {channel} is not among the {source.channels} channel(s) recorded")
-    return source
-
-
-def _config(args: argparse.Namespace, fs_hz: float):
-    from specscope.dsp.config import StftConfig
-
-    hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
-    try:
-        return StftConfig(fs_hz=fs_hz, n_fft=args.n_fft, hop=hop, window=args.window, zero_pad=args.zero_pad)
-    except ValueError as err:
-        raise ValueError(str(err).replace("n_fft", "--n-fft").replace("zero_pad", "--zero-pad")) from None
+            raise CliError("--file plays a file: it takes no --device, --samplerate or --channels")
+        try:
+            return FileSource(args.file, realtime=True)
+        except FileSourceError as err:
+            raise CliError(one_line(err)) from None
+    channels = args.channels
+    if channels is None and isinstance(channel, int):
+        channels = channel + 1
+    return CaptureSource(device=args.device, fs_hz=args.samplerate, channels=channels, latency=args.latency,
+                         blocksize=args.blocksize)
 
 
 class _Reporter:
@@ -219,17 +204,15 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     """Run the live pipeline headless; see the module docstring for the output."""
-    from specscope.app.live.devices import DeviceError
     from specscope.app.live.pipeline import Pipeline
 
     if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
-        return _bad(f"--seconds must be a positive number, got {args.seconds!r}")
-    try:
-        channel = _parse_channel(args.channel)
-        source = _open_source(args, channel)
-        cfg = _config(args, source.fs_hz)
-    except (DeviceError, ValueError) as err:
-        return _bad(str(err))
+        raise CliError(f"--seconds must be a positive number, got {args.seconds!r}")
+    settings = analysis_settings(args)
+    channel = settings.channel
+    source = _open_source(args, channel)
+    check_channel(settings, source.channels, source.name)
+    cfg = stft_config(settings, source.fs_hz, source.name)
 
     reports: queue.SimpleQueue = queue.SimpleQueue()
     errors: queue.SimpleQueue = queue.SimpleQueue()
@@ -238,10 +221,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     reporter = _Reporter(lambda: holder["pipe"].stats(), reports)
     pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
     holder["pipe"] = pipe
-    try:
-        pipe.start()
-    except DeviceError as err:
-        return _bad(str(err))
+    pipe.start()  # a DeviceError here is bad input: one line, status 2
     error = None
     n_lines = 0
     try:
@@ -274,11 +254,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``devices``/``listen`` alone (for tests and ``python -m specscope.app.cli.listen``)."""
-    parser = argparse.ArgumentParser(prog="specscope")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    """``python -m specscope.app.cli.listen ARGS``: the same as ``specscope ARGS`` (``devices`` or ``listen``)."""
+    from specscope.app.cli.main import main as cli_main
+
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

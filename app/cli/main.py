@@ -5,110 +5,125 @@ Thread: the main thread.
 ``specscope`` alone opens the window on the default input device;
 ``specscope FILE`` opens a file in it.  Subcommands work without a screen:
 ``info``, ``export``, ``peaks`` (files) and ``devices``, ``listen`` (live
-input).  Bad input prints one line to standard error and exits with status 2.
+input).  Every analysing subcommand takes the same options
+(:mod:`specscope.app.cli.options`).  Bad input prints one line to standard
+error and exits with status 2; a bug prints one line naming the log file
+(which holds the traceback) and exits with status 1 (see
+:mod:`specscope.app.cli.errors`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
-from specscope.dsp.config import StftConfig
+from specscope.app.cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    CliError,
+    bad_input_types,
+)
+from specscope.app.cli.options import (
+    add_analysis_options,
+    add_slice_options,
+    analysis_settings,
+    check_channel,
+    positive_int,
+    stft_config,
+)
+from specscope.app.logs import configure, log, log_bug, one_line
 
-EXIT_BAD_INPUT = 2
+__all__ = ["EXIT_BAD_INPUT", "MAX_OUTPUT_BYTES", "CliError", "build_parser", "main"]
+
 MAX_OUTPUT_BYTES = 4 << 30
 """Largest spectrogram `export` will hold in memory (4 GiB); beyond it, ask for a slice."""
+WORK_MARGIN_BYTES = 64 << 20
+"""Memory `export` needs besides the spectrogram (STFT chunks, write buffers)."""
 
 
-class CliError(Exception):
-    """A one-line message for the user; the command exits with status 2."""
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line: ``PROG: error: MESSAGE (see PROG --help)``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log debugging detail, also to standard error")
+    parser = Parser(
         prog="specscope",
         description="Real-time audio spectrogram. Without a command, opens the window "
         "(on the default input device, or on FILE if given).",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail, also to standard error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p_info = sub.add_parser("info", help="sample rate, channels, frames, duration and encoding of an audio file")
+    p_info = sub.add_parser("info", parents=[common],
+                            help="sample rate, channels, frames, duration and encoding of an audio file")
     p_info.add_argument("file")
     p_info.add_argument("--json", action="store_true", help="one JSON object")
     p_info.set_defaults(func=cmd_info)
 
-    p_export = sub.add_parser("export", help="spectrogram of a file (or a slice) to NPZ or CSV")
+    p_export = sub.add_parser("export", parents=[common], help="spectrogram of a file (or a slice) to NPZ or CSV")
     p_export.add_argument("file")
     p_export.add_argument("-o", "--output", required=True, help="OUT.npz or OUT.csv")
-    _add_stft_options(p_export)
+    p_export.add_argument("-f", "--force", action="store_true", help="overwrite OUT if it exists")
+    add_analysis_options(p_export)
+    add_slice_options(p_export)
     p_export.set_defaults(func=cmd_export)
 
-    p_peaks = sub.add_parser("peaks", help="strongest spectral peaks, at sub-bin frequency")
+    p_peaks = sub.add_parser("peaks", parents=[common], help="strongest spectral peaks, at sub-bin frequency")
     p_peaks.add_argument("file")
-    p_peaks.add_argument("--top", type=int, default=5, help="how many peaks (default 5)")
+    p_peaks.add_argument("--top", type=positive_int, default=5, help="how many peaks (default 5)")
     p_peaks.add_argument("--json", action="store_true", help="a JSON list, strongest first")
-    _add_stft_options(p_peaks)
+    add_analysis_options(p_peaks)
+    add_slice_options(p_peaks)
     p_peaks.set_defaults(func=cmd_peaks)
 
-    try:
-        from specscope.app.cli import listen as listen_cli
-    except ImportError:
-        listen_cli = None  # type: ignore[assignment]
-    if listen_cli is not None:
-        listen_cli.register(sub)
+    from specscope.app.cli import listen
+
+    listen.register(sub, parents=[common])
     return parser
 
 
-def _add_stft_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("analysis")
-    g.add_argument("--n-fft", type=int, default=2048, help="frame length in samples, even, 16..131072 (default 2048)")
-    g.add_argument("--hop", type=int, default=None, help="frame advance in samples (default n_fft/4)")
-    g.add_argument("--window", default="hann", help="hann, hamming, blackman, blackmanharris, flattop, rect, "
-                   "kaiser:BETA, gaussian:SIGMA (default hann)")
-    g.add_argument("--zero-pad", type=int, default=1, help="FFT length factor 1, 2, 4 or 8 (default 1)")
-    g.add_argument("--channel", default="mix", help="'mix' (mean of channels, default) or a 0-based channel index")
-    g.add_argument("--start", type=float, default=0.0, help="start of the slice in seconds (default 0)")
-    g.add_argument("--duration", type=float, default=None, help="length of the slice in seconds (default: to the end)")
-
-
-def _channel(text: str) -> str | int:
-    if text == "mix":
-        return "mix"
-    try:
-        return int(text)
-    except ValueError:
-        raise CliError(f"--channel must be 'mix' or a channel index, got {text!r}") from None
-
-
-def _config(args: argparse.Namespace, fs_hz: float) -> StftConfig:
-    hop = args.hop if args.hop is not None else max(1, args.n_fft // 4)
-    try:
-        return StftConfig(fs_hz=fs_hz, n_fft=args.n_fft, hop=hop, window=args.window, zero_pad=args.zero_pad)
-    except ValueError as err:
-        raise CliError(str(err).replace("n_fft", "--n-fft").replace("zero_pad", "--zero-pad")) from None
-
-
 def _open_slice(args: argparse.Namespace):
-    """Open the file, build the config and locate the slice; (reader, cfg, first_frame, n_frames)."""
+    """Open the file, check the settings against it and locate the slice: (reader, cfg, settings, first, n)."""
     from specscope.app.io.audio_file import open_audio
 
+    settings = analysis_settings(args)
     reader = open_audio(args.file)
     try:
-        cfg = _config(args, reader.info.fs_hz)
-        channel = _channel(args.channel)
-        first, n = reader.frame_range(args.start, args.duration)
+        info = reader.info
+        cfg = stft_config(settings, info.fs_hz, args.file)
+        check_channel(settings, info.channels, args.file)
+        first, n = _frame_range(reader, args.start, args.duration)
         if n < cfg.n_fft:
             raise CliError(
                 f"{args.file}: {n} samples is shorter than one frame (--n-fft {cfg.n_fft}); use a smaller --n-fft"
             )
-        # Validate the channel before any long work starts.
-        next(iter(reader.blocks(first, 1, channel=channel)), None)
     except BaseException:
         reader.close()
         raise
-    return reader, cfg, channel, first, n
+    return reader, cfg, settings, first, n
+
+
+def _frame_range(reader, start_s: float, duration_s: float | None) -> tuple[int, int]:
+    """The slice's (first_frame, n_frames); `start_s` >= 0 and `duration_s` > 0 are finite (argparse checked)."""
+    info = reader.info
+    if start_s >= info.duration_s:
+        raise CliError(f"{info.path}: --start {start_s:g} s is outside the file (0 to {info.duration_s:g} s)")
+    if duration_s is not None:
+        duration_s = min(duration_s, info.duration_s)  # the slice ends at the file's end anyway
+    try:
+        return reader.frame_range(start_s, duration_s)
+    except ValueError as err:  # the reader's words: start or duration outside the file
+        raise CliError(one_line(err)) from None
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -130,62 +145,64 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from specscope.app.cli.memory import available_memory_bytes, format_bytes
     from specscope.app.cli.progress import ProgressBar
-    from specscope.app.io.export import check_export_path, write_spectrogram
+    from specscope.app.io.export import ExportPathError, check_export_path, write_spectrogram
     from specscope.dsp.stft import stft_db_blocks
 
     try:
-        out_path = check_export_path(args.output)
-    except ValueError as err:
-        raise CliError(str(err)) from None
-    reader, cfg, channel, first, n = _open_slice(args)
+        out_path = check_export_path(args.output, inputs=[args.file], overwrite=args.force)
+    except ExportPathError as err:
+        raise CliError(one_line(err)) from None
+    reader, cfg, settings, first, n = _open_slice(args)
     with reader:
         if reader.info.truncated:
             print(reader.info.warning, file=sys.stderr)
         n_frames = cfg.n_frames(n)
         n_bytes = 4 * n_frames * cfg.n_freqs
+        advice = "export a slice (--start/--duration) or use a larger --hop"
         if n_bytes > MAX_OUTPUT_BYTES:
-            raise CliError(
-                f"{args.file}: the spectrogram would take {n_bytes / 2**30:.1f} GiB; "
-                "export a slice (--start/--duration) or use a larger --hop"
-            )
+            raise CliError(f"{args.file}: the spectrogram would take {format_bytes(n_bytes)} "
+                           f"(more than {format_bytes(MAX_OUTPUT_BYTES)}); {advice}")
+        available = available_memory_bytes()
+        if available is not None and n_bytes + WORK_MARGIN_BYTES > available:
+            raise CliError(f"{args.file}: the spectrogram would take {format_bytes(n_bytes)} and only "
+                           f"{format_bytes(available)} of memory is available; {advice}")
+        log.debug("export %s: %d frames x %d bins (%d bytes), %s", args.file, n_frames, cfg.n_freqs, n_bytes,
+                  cfg.describe())
         bar = ProgressBar("analysing")
         try:
-            db = stft_db_blocks(reader.blocks(first, n, channel=channel), n, cfg, progress=bar)
+            db = stft_db_blocks(reader.blocks(first, n, channel=settings.channel), n, cfg, progress=bar)
+        except MemoryError:
+            raise CliError(f"{args.file}: not enough memory for the {format_bytes(n_bytes)} spectrogram; "
+                           f"{advice}") from None
         finally:
             bar.close()
     times_s = cfg.frame_times_s(db.shape[1], offset_s=first / cfg.fs_hz)
     try:
-        write_spectrogram(out_path, db, times_s, cfg)
+        write_spectrogram(out_path, db, times_s, cfg, inputs=[args.file])
+    except ExportPathError as err:
+        raise CliError(one_line(err)) from None
     except OSError as err:
-        raise CliError(f"{out_path}: cannot write: {err.strerror or err}") from None
+        raise CliError(f"{out_path}: cannot write: {err.strerror or one_line(err)}") from None
     return 0
 
 
 def cmd_peaks(args: argparse.Namespace) -> int:
     from specscope.app.cli.progress import ProgressBar
-    from specscope.dsp.peaks import PeakAccumulator
-    from specscope.dsp.stft import StreamingStft
+    from specscope.dsp.block_peaks import accumulate_peaks
 
-    if args.top < 1:
-        raise CliError(f"--top must be at least 1, got {args.top}")
-    reader, cfg, channel, first, n = _open_slice(args)
+    reader, cfg, settings, first, n = _open_slice(args)
     with reader:
         if reader.info.truncated:
             print(reader.info.warning, file=sys.stderr)
-        n_frames = cfg.n_frames(n)
-        acc = PeakAccumulator(cfg, n_frames)
-        stream = StreamingStft(cfg, keep_spectrum=True)
         bar = ProgressBar("analysing")
         try:
-            for block in reader.blocks(first, n, channel=channel):
-                _, spectra = stream.push(block)
-                if spectra is not None and spectra.shape[0]:
-                    acc.add(spectra)
-                    bar(stream.n_frames_out, n_frames)
+            result = accumulate_peaks(reader.blocks(first, n, channel=settings.channel), cfg, cfg.n_frames(n),
+                                      progress=bar)
         finally:
             bar.close()
-    peaks = acc.peaks(args.top)
+    peaks = result.peaks(args.top)
     if args.json:
         print(json.dumps([p.as_json() for p in peaks]))
     else:
@@ -195,52 +212,65 @@ def cmd_peaks(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_subcommand(parser: argparse.ArgumentParser, word: str) -> bool:
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        if isinstance(action, argparse._SubParsersAction) and word in action.choices:
-            return True
-    return False
+def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``specscope`` console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    lead = 0
+    while lead < len(argv) and argv[lead] in ("-v", "--verbose"):
+        lead += 1
     parser = build_parser()
-    if not argv or (not argv[0].startswith("-") and not _is_subcommand(parser, argv[0])):
-        return _launch_gui(argv)
-    args = parser.parse_args(argv)
+    rest = argv[lead:]
+    commands = _subcommands(parser)
+    if not rest or (not rest[0].startswith("-") and rest[0] not in commands):
+        configure(verbose=lead > 0)
+        return _launch_gui(rest, commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a one-line usage error
+        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    configure(verbose=bool(getattr(args, "verbose", False)))
+    if getattr(args, "func", None) is None:
+        print("specscope: error: a command is required (see specscope --help)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed subcommand: its status, or 2 for bad input, 1 for a bug, 130 for Ctrl-C."""
     try:
         return int(args.func(args))
-    except CliError as err:
-        print(f"specscope: {err}", file=sys.stderr)
+    except bad_input_types() as err:
+        message = one_line(err)
+        log.info("bad input (specscope %s): %s", args.command, message)
+        print(f"specscope: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("specscope: interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:  # one line for expected failures; see _is_user_error
-        if _is_user_error(err):
-            print(f"specscope: {err}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (`specscope peaks F | head -1`): not a bug
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return EXIT_BUG
+    except Exception as err:  # a bug: the traceback goes to the log, one line to the user
+        print(f"specscope: {log_bug(f'running specscope {args.command}', err)}", file=sys.stderr)
+        return EXIT_BUG
 
 
-def _is_user_error(err: Exception) -> bool:
-    """Errors caused by the input (a bad file, device or value), not by a bug."""
-    from specscope.app.io.audio_file import AudioFileError
-
-    user_errors: tuple[type[Exception], ...] = (AudioFileError, ValueError)
-    try:
-        from specscope.app.live.devices import DeviceError
-
-        user_errors += (DeviceError,)
-    except ImportError:
-        pass
-    return isinstance(err, user_errors)
-
-
-def _launch_gui(argv: list[str]) -> int:
+def _launch_gui(argv: list[str], commands: list[str]) -> int:
     if len(argv) > 1:
-        print("specscope: the window takes at most one FILE; see specscope --help", file=sys.stderr)
+        print(f"specscope: the window takes at most one FILE, got {len(argv)} arguments; "
+              "see specscope --help", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if argv and not os.path.exists(argv[0]):
+        print(f"specscope: no such command or file: {argv[0]!r} (commands: {', '.join(commands)})",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     from specscope.app.gui.launch import launch
 

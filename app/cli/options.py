@@ -8,14 +8,18 @@ turns the parsed namespace into the one settings model,
 :class:`~specscope.app.model.settings.AnalysisSettings`, whose defaults are
 the only defaults (N 2048, overlap 0.75 so hop N/4, Hann, no zero padding,
 the channel mix).  ``add_slice_options`` adds ``--start``/``--duration`` for
-the file commands.
+the file commands; argparse refuses a negative, infinite or NaN time in one
+line.  :func:`check_channel` and :func:`stft_config` check the settings
+against the file or device they are applied to, in the option's words.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 
 from specscope.app.model.settings import AnalysisSettings, SettingsError
+from specscope.dsp.config import FS_HZ_MAX, StftConfig
 
 DEFAULTS = AnalysisSettings()
 
@@ -56,8 +60,46 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
 def add_slice_options(p: argparse.ArgumentParser) -> None:
     """Add ``--start`` and ``--duration`` (seconds) for the file commands."""
     g = p.add_argument_group("slice")
-    g.add_argument("--start", type=float, default=0.0, help="start of the slice in seconds (default 0)")
-    g.add_argument("--duration", type=float, default=None, help="length of the slice in seconds (default: to the end)")
+    g.add_argument("--start", type=start_seconds, default=0.0, help="start of the slice in seconds (default 0)")
+    g.add_argument("--duration", type=duration_seconds, default=None,
+                   help="length of the slice in seconds (default: to the end)")
+
+
+def start_seconds(text: str) -> float:
+    """argparse type of ``--start``: a finite number of seconds >= 0."""
+    value = _finite_seconds(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def duration_seconds(text: str) -> float:
+    """argparse type of ``--duration``: a finite number of seconds > 0."""
+    value = _finite_seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type of counts such as ``--top``: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _finite_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, got {text!r}")
+    return value
 
 
 def analysis_settings(args: argparse.Namespace) -> AnalysisSettings:
@@ -73,6 +115,35 @@ def analysis_settings(args: argparse.Namespace) -> AnalysisSettings:
                                 zero_pad=args.zero_pad, channel=args.channel)
     except SettingsError as err:
         raise OptionError(option_words(str(err))) from None
+
+
+def check_channel(settings: AnalysisSettings, n_channels: int, source: str) -> None:
+    """Refuse a ``--channel`` the file or device `source` does not have.
+
+    Raises
+    ------
+    OptionError
+        ``SOURCE: --channel 2 does not exist: the input has 2 channel(s) (0..1)``.
+    """
+    try:
+        settings.check_channel(n_channels)
+    except SettingsError as err:
+        raise OptionError(f"{source}: {option_words(str(err))}") from None
+
+
+def stft_config(settings: AnalysisSettings, fs_hz: float, source: str) -> StftConfig:
+    """``settings.stft_config(fs_hz)``, with a sample rate out of range said in `source`'s words.
+
+    Raises
+    ------
+    OptionError
+        ``SOURCE: sample rate 8.4e+06 Hz cannot be analysed (it must be above 0 and at most 1.536e+06 Hz)``.
+    """
+    try:
+        return settings.stft_config(fs_hz)
+    except ValueError:
+        raise OptionError(f"{source}: sample rate {fs_hz:g} Hz cannot be analysed "
+                          f"(it must be above 0 and at most {FS_HZ_MAX:g} Hz)") from None
 
 
 def option_words(message: str) -> str:

@@ -104,7 +104,8 @@ def test_tone_reported_every_second_within_a_fifth_of_a_percent_of_a_bin(pulse_f
     [
         (["--device", "no-such-mic"], ["unknown input device 'no-such-mic'", "available", '"pulse"']),
         (["--device", "pulse", "--samplerate", 768000], ["768000 Hz", "Invalid sample rate"]),
-        (["--device", "pulse", "--channels", 2, "--channel", 2], ["--channel 2 is not among the 2 channel(s)"]),
+        (["--device", "pulse", "--channels", 2, "--channel", 2],
+         ["specscope: pulse: --channel 2 does not exist: the input has 2 channel(s) (0..1)"]),
         (["--device", "pulse", "--channel", "left"], ["--channel must be 'mix' or a 0-based channel index"]),
         (["--device", "pulse", "--n-fft", 1000, "--hop", 2000], ["hop must be"]),
         (["--device", "pulse", "--n-fft", 1001], ["--n-fft must be an even number"]),
@@ -181,6 +182,23 @@ def test_listen_to_a_file_as_if_live(tmp_path):
     assert objs[-1]["summary"] is True and objs[-1]["frames"] == 1 + (3 * fs_hz - 1024) // 256
     res = specscope("listen", "--file", path, "--device", "pulse")
     assert res.returncode == 2 and "--file plays a file" in res.stderr
+
+
+def test_listen_takes_the_shared_analysis_options(tmp_path):
+    # The one option builder: --overlap 0.5 means hop N/2, and a channel the file lacks is refused in its words.
+    fs_hz = 16000
+    path = tmp_path / "stereo.wav"
+    t = np.arange(2 * fs_hz) / fs_hz
+    sf.write(path, np.column_stack([0 * t, 0.25 * np.sin(2 * np.pi * 1000.5 * t)]), fs_hz, subtype="FLOAT")
+    res = specscope("listen", "--file", path, "--n-fft", 512, "--overlap", 0.5, "--channel", 1,
+                    "--window", "kaiser:9", "--json")
+    assert res.returncode == 0, res.stderr
+    objs = [json.loads(line) for line in res.stdout.splitlines()]
+    assert objs[-1]["frames"] == 1 + (2 * fs_hz - 512) // 256
+    assert abs(objs[0]["peak_hz"] - 1000.5) < 0.002 * fs_hz / 512
+    res = specscope("listen", "--file", path, "--channel", 2)
+    assert res.returncode == 2
+    assert res.stderr == f"specscope: {path}: --channel 2 does not exist: the input has 2 channel(s) (0..1)\n"
 
 
 def test_silence_has_no_peak(pulse_server):
