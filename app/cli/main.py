@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         listen_cli = None  # type: ignore[assignment]
     if listen_cli is not None:
         listen_cli.register(sub)
+    from specscope.app.cli import bands as bands_cli  # issue 13: fractional-octave Leq of a file
+
+    bands_cli.register(sub)
     return parser
 
 
