@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self._bridge = _Bridge()
         self._bridge.frames.connect(self._on_frames)
         self._bridge.error.connect(self._on_pipeline_error)
+        self.frames_arrived = self._bridge.frames  # public: every batch of live frames, for docks
 
         # --- live tab: banner, spectrogram | spectrum, readout line
         self.spectrogram = SpectrogramView()
@@ -210,6 +211,9 @@ class MainWindow(QMainWindow):
 
         self.refresh_devices()
         self._build_actions(dock)
+        from specscope.app.gui.measure import attach_measurement  # issue 13: the measurement dock
+
+        self.measurement = attach_measurement(self)
         self._apply_display_settings()
         self._restore_geometry()
 
@@ -400,7 +404,9 @@ class MainWindow(QMainWindow):
                     if peak is not None:
                         self._latest_peak = peak
                 t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
-                self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s, time_s=t_rel_s)
+                # issue 13: the averaged, weighted spectrum and its peak when measurement averaging is on
+                db, peak = self.measurement.panel_spectrum(self._latest.db, self._latest_peak)
+                self.spectrum.show_frame(db, peak, self._latest_dt_s, time_s=t_rel_s)
                 self._latest = None
                 self._latest_dt_s = 0.0
         if now - self._last_health_s >= HEALTH_INTERVAL_S:

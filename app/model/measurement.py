@@ -21,8 +21,9 @@ Levels are dB of those powers plus the calibration offset when one is set:
 ``dBFS`` uncalibrated, ``dB SPL`` calibrated, the weighting named in the unit
 (:func:`level_unit`: ``"dBFS(A)"``, ``"dB SPL(C)"``; Z is the unweighted
 ``"dBFS"``/``"dB SPL"``), so a calibrated and an uncalibrated level never look
-alike.  The peak of the averaged spectrum (:class:`SpectrumPeak`) is the
-log-parabola through its largest bin and the two beside it.
+alike.  The peak of the averaged spectrum (:class:`SpectrumPeak`): the
+log-parabola through its largest bin and the two beside it for the frequency,
+the power of the main lobe's bins for the level (:func:`spectrum_peak`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class MeasurementSettings:
     Parameters
     ----------
     averaging : str
-        One of :data:`specscope.dsp.averaging.MODES`.
+        One of :data:`specscope.dsp.averaging.MODES`; default ``none``, so that the spectrum panel keeps
+        the frame's exact peak until the user asks for an average.
     tau_s : float
         Exponential time constant, seconds, 0.001 .. 1000 (Fast 0.125, Slow 1).
     linear_by : {"frames", "seconds"}
@@ -93,7 +95,7 @@ class MeasurementSettings:
         If a value is out of range; the message names it.
     """
 
-    averaging: str = "exponential"
+    averaging: str = "none"
     tau_s: float = FAST_S
     linear_by: str = "frames"
     linear_n_frames: int = 32
@@ -262,8 +264,7 @@ class LiveMeasurement:
     def __init__(self, settings: MeasurementSettings | None = None, response: MicResponse | None = None) -> None:
         self.settings = settings or MeasurementSettings()
         self.response = response
-        self.cfg: StftConfig | None = None
-        self._latest: MeasurementSnapshot | None = None
+        self._configure(None)
 
     # --- configuration ----------------------------------------------------
     def set_settings(self, settings: MeasurementSettings, response: MicResponse | bool | None = False) -> None:
@@ -281,6 +282,8 @@ class LiveMeasurement:
         self.cfg = cfg
         self._latest = None
         self.n_frames = 0
+        self._spectrum_power: np.ndarray | None = None
+        self._band_powers: BandPowers | None = None
         if cfg is None:
             return
         s = self.settings
@@ -291,8 +294,6 @@ class LiveMeasurement:
         self._offset_db = 0.0 if s.offset_db is None else s.offset_db
         avg = s.averaging_settings()
         self._spectrum_avg = SpectrumAverager(avg, cfg.hop_s)
-        self._spectrum_power: np.ndarray | None = None
-        self._band_powers: BandPowers | None = None
         if s.fraction:
             bands = BandSet(s.fraction, fs_hz=cfg.fs_hz) if cfg.fs_hz / 2 > 20.0 else None
             if bands is not None:
@@ -347,27 +348,31 @@ class LiveMeasurement:
 
 
 def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0) -> SpectrumPeak | None:
-    """Log-parabola peak of a dB spectrum: its largest bin (DC excluded) and the two beside it.
+    """Peak of an (averaged) dB spectrum: its largest bin k (DC excluded), refined.
 
-    ``delta = (a - c) / (2 (a - 2b + c))`` bins from the largest bin b, level ``b - (a - c) delta / 4``.
-    Returns None when the largest bin is below `floor_db` (digital silence).
+    Frequency: the log-parabola through bins k - 1, k, k + 1, ``delta = (a - c) / (2 (a - 2b + c))`` bins.
+    Level: the power of the bins within ``L = ceil(2 ENBW) zero_pad`` of k summed and divided by the window's
+    ENBW (as a band level, :mod:`specscope.dsp.octave_bands`), which does not scallop: a tone reads its
+    level within 0.02 dB wherever it falls between bins.  None when the largest bin is below `floor_db`.
     """
-    if db.shape[0] < 3:
+    n = db.shape[0]
+    if n < 3:
         return None
     k = 1 + int(np.argmax(db[1:]))
     b = float(db[k])
     if not (math.isfinite(b) and b >= floor_db):
         return None
     delta = 0.0
-    level = b
-    if k < db.shape[0] - 1:
+    if k < n - 1:
         a, c = float(db[k - 1]), float(db[k + 1])
         den = a - 2.0 * b + c
         if den < 0:
             delta = 0.5 * (a - c) / den
-            level = b - 0.25 * (a - c) * delta
+    half = math.ceil(2.0 * cfg.enbw_bins) * cfg.zero_pad
+    lobe = np.asarray(db[max(1, k - half) : min(n - 1, k + half + 1)], dtype=np.float64)
+    power = float(np.sum(np.power(10.0, 0.1 * lobe))) / (cfg.enbw_bins * cfg.zero_pad)
     kappa = k + delta
-    return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=level, bin=kappa)
+    return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=10.0 * math.log10(power), bin=kappa)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -136,7 +136,9 @@ def test_peak_of_the_averaged_spectrum():
         m.push([frame_of(tone(2345.6, -12.0, phase))])
     peak = m.snapshot().peak
     assert peak.freq_hz == pytest.approx(2345.6, abs=0.5)
-    assert peak.level_dbfs == pytest.approx(-12.0, abs=0.2)  # the log-parabola's scalloping with Hann
+    assert peak.level_dbfs == pytest.approx(-12.0, abs=0.02)
+    for f_hz in 1000.0 + CFG.delta_f_hz * np.linspace(0, 1, 7):  # no scalloping between bins
+        assert spectrum_peak(frame_of(tone(f_hz, -30.0)).db, CFG).level_dbfs == pytest.approx(-30.0, abs=0.02)
     assert spectrum_peak(np.full(CFG.n_freqs, -200.0, np.float32), CFG) is None
 
 
