@@ -5,7 +5,8 @@ Thread: the Qt GUI thread.
 Bands run along the horizontal axis one slot each (band j at x = j), labelled
 with their nominal frequencies; the level runs up in the measurement's unit
 (``dBFS``, ``dB(A)`` ... ``dB SPL(A)``: the axis title always names it).  A bar
-rises from the view's floor to the band's averaged level; a short white line
+rises from the view's floor to the band's averaged level (labels thinned to fit, the
+1 kHz band always labelled); a short white line
 above it is the band's peak hold.  Bands narrower than the FFT resolves
 (:attr:`~specscope.app.model.measurement.MeasurementSnapshot.resolved` False)
 are drawn grey.  Hovering a bar shows its edges, centre and level (signal
@@ -27,6 +28,8 @@ RANGE_DB = 100.0
 """Height of the level axis in dB: from 0 dBFS (or its dB SPL) down."""
 BAR_WIDTH = 0.8
 """Bar width in band slots."""
+LABEL_PX = 36.0
+"""Least distance between two band labels, pixels."""
 
 
 class BandView(pg.PlotWidget):
@@ -74,19 +77,35 @@ class BandView(pg.PlotWidget):
         self.setLabel("left", f"Level ({unit})")
         self.ceiling_db = 10.0 * np.ceil(offset_db / 10.0)
         self.floor_db = self.ceiling_db - RANGE_DB
-        self.setYRange(self.floor_db, self.ceiling_db, padding=0.0)
+        self.setYRange(self.floor_db, self.ceiling_db, padding=0.02)  # room for the top tick label
 
     def _set_bands(self, snap: MeasurementSnapshot) -> None:
         bands = snap.bands
         n = bands.n_bands
-        step = {1: 1, 3: 1, 6: 2, 12: 4, 24: 8}[bands.fraction]
-        labels = bands.labels
-        self.band_axis.setTicks([[(j, labels[j]) for j in range(0, n, step)], []])
+        self._update_ticks(bands)
         self.setXRange(-0.6, n - 0.4, padding=0.0)
         brushes = [self._resolved_brush if r else self._unresolved_brush for r in snap.resolved]
         self.bars.setOpts(x=np.arange(n), width=BAR_WIDTH, brushes=brushes,
                           pens=[pg.mkPen(None)] * n)
         self._layout_key = (bands, tuple(snap.resolved.tolist()))
+
+    def _update_ticks(self, bands) -> None:
+        """Label as many bands as fit (at least LABEL_PX apart), always including the 1 kHz (or nearest) band."""
+        n = bands.n_bands
+        px_per_band = max(1.0, self.getViewBox().width()) / n
+        b = bands.fraction
+        steps = [d for d in (1, 2, 3, 4, 6, 8, 12) if b % d == 0] + [b * 2**k for k in range(8)]  # octave-aligned
+        step = next(s for s in steps if s * px_per_band >= LABEL_PX or s >= n)
+        anchor = int(np.argmin(np.abs(np.log(bands.centers_hz / 1000.0))))
+        labels = bands.labels
+        self.band_axis.setTicks([[(j, labels[j]) for j in range(anchor % step, n, step)], []])
+        self._tick_step = step
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        snap = getattr(self, "snapshot", None)  # None while the base class is still being built
+        if snap is not None and snap.bands is not None:
+            self._update_ticks(snap.bands)
 
     # --- data ----------------------------------------------------------------
     def show_snapshot(self, snap: MeasurementSnapshot | None) -> None:

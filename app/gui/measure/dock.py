@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from specscope.app.logs import log, one_line
 from specscope.app.model.measurement import LiveMeasurement, MeasurementSettings, SpectrumPeak, level_unit
@@ -59,14 +59,11 @@ class MeasurementDock(QDockWidget):
         self.readout = QLabel(" ")
         self.readout.setWordWrap(True)
         self.band_view.readout.connect(lambda text: self.readout.setText(text or " "))
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(scroll, 2)
-        lay.addWidget(self.band_view, 3)
+        lay.addWidget(self.controls, 0)
+        lay.addWidget(self.band_view, 1)
         lay.addWidget(self.peak_label)
         lay.addWidget(self.readout)
         self.setWidget(body)
