@@ -26,7 +26,7 @@ def attach_measurement(main_window) -> MeasurementDock:
     """Add the measurement dock to `main_window` and feed it the live frames.
 
     The window must have ``store`` (QSettings) and a frames signal: the public
-    ``frames_arrived`` or, failing that, ``_bridge.frames`` (lists of
+    ``frames_arrived``, ``session.frames`` or, failing that, ``_bridge.frames`` (lists of
     :class:`~specscope.app.live.pipeline.LiveFrame`, queued to the GUI thread).
     """
     dock = MeasurementDock(main_window.store, window=main_window)
@@ -39,6 +39,8 @@ def attach_measurement(main_window) -> MeasurementDock:
     if toolbar is not None:
         toolbar.addAction(toggle)
     signal = getattr(main_window, "frames_arrived", None)
+    if signal is None:  # the window split into a live session: its frames signal
+        signal = getattr(getattr(main_window, "session", None), "frames", None)
     if signal is None:
         signal = main_window._bridge.frames
     signal.connect(dock.on_frames)

@@ -97,9 +97,17 @@ class MeasurementDock(QDockWidget):
         self.timer.start(REFRESH_MS)
 
     # --- input identity and settings ------------------------------------------
-    def _input_name(self) -> str:
+    def _part(self, name: str):
+        """The window's `name` (spectrum, spectrogram, pipeline), or its live tab's / live session's."""
         w = self.window_
-        source = getattr(getattr(w, "pipeline", None), "source", None)
+        for owner in (w, getattr(w, "live", None), getattr(w, "session", None)):
+            part = getattr(owner, name, None) if owner is not None else None
+            if part is not None:
+                return part
+        return None
+
+    def _input_name(self) -> str:
+        source = getattr(self._part("pipeline"), "source", None)
         if source is not None and getattr(source, "name", None):
             return str(source.name)
         return self.device
@@ -130,7 +138,7 @@ class MeasurementDock(QDockWidget):
         self._panel_cache = None
         self._dirty = True
         self._show_calibration()
-        panel = getattr(self.window_, "spectrum", None)
+        panel = self._part("spectrum")
         if panel is not None:
             panel.setLabel("bottom", "Level", units=level_unit(settings.weighting, False))
 
@@ -159,7 +167,7 @@ class MeasurementDock(QDockWidget):
         """Frames from the pipeline (queued to the GUI thread); skipped while the window is paused."""
         if not frames:
             return
-        spectrogram = getattr(self.window_, "spectrogram", None)
+        spectrogram = self._part("spectrogram")
         if spectrogram is not None and getattr(spectrogram, "paused", False):
             return
         fs_hz = frames[-1].cfg.fs_hz
