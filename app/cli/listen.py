@@ -62,6 +62,9 @@ def register(subparsers, parents: list | None = None) -> None:
     p.add_argument("--file", default=None, help="play an audio file at real-time pace instead of a device")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     add_analysis_options(p)
+    from specscope.app.cli.bands import add_listen_band_options  # issue 13: --bands, --weighting, calibration
+
+    add_listen_band_options(p)
     p.set_defaults(func=cmd_listen)
 
 
@@ -158,6 +161,11 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def _print_line(rep: dict, as_json: bool) -> None:
+    if "bands" in rep:  # issue 13: a BandReporter's line
+        from specscope.app.cli.bands import format_band_report
+
+        print(format_band_report(rep, as_json), flush=True)
+        return
     if as_json:
         print(json.dumps(rep), flush=True)
         return
@@ -219,6 +227,13 @@ def cmd_listen(args: argparse.Namespace) -> int:
     ended: queue.SimpleQueue = queue.SimpleQueue()
     holder: dict = {}
     reporter = _Reporter(lambda: holder["pipe"].stats(), reports)
+    if args.bands is not None:  # issue 13: band levels each second instead of the peak line
+        from specscope.app.cli.bands import BandReporter
+
+        try:
+            reporter = BandReporter(args, reports)
+        except ValueError as err:
+            return _bad(str(err))
     pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
     holder["pipe"] = pipe
     pipe.start()  # a DeviceError here is bad input: one line, status 2

@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_slice_options(p_peaks)
     p_peaks.set_defaults(func=cmd_peaks)
 
-    from specscope.app.cli import listen
+    from specscope.app.cli import bands, listen
 
     listen.register(sub, parents=[common])
+    bands.register(sub, parents=[common])  # issue 13: fractional-octave Leq of a file
     return parser
 
 

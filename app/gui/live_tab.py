@@ -67,6 +67,8 @@ class LiveTab(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.panel_filter = None
+        """Optional ``(db, peak) -> (db, peak)`` applied to what the spectrum panel shows (the measurement dock)."""
         self.spectrogram = SpectrogramView()
         self.spectrum = SpectrumPanel()
         self.spectrum.setMinimumWidth(SPECTRUM_MIN_WIDTH_PX)
@@ -187,7 +189,10 @@ class LiveTab(QWidget):
             if peak is not None:
                 self._latest_peak = peak
         t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
-        self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s, time_s=t_rel_s)
+        db, peak = self._latest.db, self._latest_peak
+        if self.panel_filter is not None:  # the measurement dock's averaged, weighted spectrum (issue 13)
+            db, peak = self.panel_filter(db, peak)
+        self.spectrum.show_frame(db, peak, self._latest_dt_s, time_s=t_rel_s)
         self._latest = None
         self._latest_dt_s = 0.0
 

@@ -112,6 +112,10 @@ class MainWindow(QMainWindow):
 
         self.refresh_devices()
         self.live.set_display(self.settings.display)
+        from specscope.app.gui.measure import attach_measurement  # issue 13: the measurement dock
+
+        self.measurement = attach_measurement(self)
+        self.live.panel_filter = self.measurement.panel_spectrum
         self._restore_geometry()
         self.commands.refresh()
 
