@@ -47,7 +47,8 @@ REPORT_EVERY_S = 1.0
 
 def register(subparsers, parents: list | None = None) -> None:
     """Add ``bands`` to an argparse subparsers object (``func(args) -> exit status``)."""
-    p = subparsers.add_parser("bands", parents=parents or [], help="equivalent level (Leq) of every 1/1 .. 1/24-octave band of a file")
+    p = subparsers.add_parser("bands", parents=parents or [],
+                              help="equivalent level (Leq) of every 1/1 .. 1/24-octave band of a file")
     p.add_argument("file")
     p.add_argument("--fraction", type=int, choices=(1, 3, 6, 12, 24), default=3,
                    help="1/FRACTION octave bands (default 3)")

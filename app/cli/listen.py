@@ -233,7 +233,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         try:
             reporter = BandReporter(args, reports)
         except ValueError as err:
-            return _bad(str(err))
+            raise CliError(one_line(err)) from None
     pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
     holder["pipe"] = pipe
     pipe.start()  # a DeviceError here is bad input: one line, status 2

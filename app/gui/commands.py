@@ -137,6 +137,7 @@ COMMANDS: tuple[Command, ...] = (
     _view_key("live.ends", "Home / End", "Oldest / newest frame (paused)", LIVE),
     _view_key("live.drag", "Drag", "Scroll the time axis (paused)", LIVE),
     _view_key("live.wheel", "Wheel", "Zoom the time axis (paused)", LIVE),
+    _view_key("measure.reset", "R", "Reset the averages and holds (Measurement dock)", LIVE),
     _view_key("file.wheel", "Wheel", "Zoom time", FILE),
     _view_key("file.ctrl_wheel", "Ctrl+Wheel", "Zoom frequency", FILE),
     _view_key("file.drag", "Drag", "Pan", FILE),

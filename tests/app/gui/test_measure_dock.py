@@ -186,8 +186,8 @@ def test_main_window_hooks(qtbot, store):
     assert d.reset_action in w.actions()
     assert not any(a.shortcut() == QKeySequence("R") for a in w.actions() if a is not d.reset_action)
     d.set_settings(MeasurementSettings(weighting="C"))
-    assert w.spectrum.getAxis("bottom").labelUnits == "dBFS(C)"
+    assert w.live.spectrum.getAxis("bottom").labelUnits == "dBFS(C)"
     cfg = StftConfig(fs_hz=FS_HZ, n_fft=4096, hop=1024)
-    w.frames_arrived.emit(frames_of(tones((1000.0, -20.0), seconds=0.2), cfg))
+    w.session.frames.emit(frames_of(tones((1000.0, -20.0), seconds=0.2), cfg))
     assert d.measurement.n_frames > 0 and d.fs_hz == FS_HZ
     w.close()

@@ -14,10 +14,8 @@ def window(qtbot, tmp_path, pulse_feed):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(store=store, autostart=False)
     qtbot.addWidget(w)
-    s = w.controls.settings()
-    s.device, s.fs_hz = "pulse", FS_HZ
-    w.settings = s
-    w.controls.set_settings(s)
+    s = w.settings
+    w.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)))
     w.resize(1400, 800)
     w.show()
     w.measurement.show()

@@ -45,11 +45,10 @@ def _shoot(out_dir: Path) -> dict:
     app = application()
     store = QSettings(str(out_dir / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(store=store, autostart=False)
-    s = win.controls.settings()
-    s.device, s.fs_hz, s.n_fft, s.scale, s.f_min_hz = "pulse", float(FS_HZ), 8192, "log", 20.0
-    win.settings = s
-    win.controls.set_settings(s)
-    win._apply_display_settings()
+    s = win.settings
+    win.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=float(FS_HZ)),
+                               analysis=s.analysis.replace(n_fft=8192),
+                               display=s.display.replace(scale="log", f_min_hz=20.0)))
     win.resize(1700, 950)
     win.show()
     dock = win.measurement
