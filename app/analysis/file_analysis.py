@@ -40,7 +40,6 @@ from specscope.dsp.overview import (
     frames_per_column,
     n_columns,
     pooled_db_columns,
-    power_of,
     power_to_db,
 )
 from specscope.dsp.stft import FrameKernel, stft_db_blocks
@@ -521,32 +520,20 @@ class FileAnalysis:
         The peak comes from :class:`specscope.dsp.peaks.PeakAccumulator`
         over the same frames; only peaks within ``[f_lo_hz, f_hi_hz]`` count.
         """
-        from specscope.dsp.peaks import PeakAccumulator
-        from specscope.dsp.stft import StreamingStft
+        from specscope.dsp.block_peaks import accumulate_peaks
 
         cfg = self.cfg
         first, n = self.frame_span(t0_s, t1_s)
         if n < 1:
             raise ValueError(f"{self.path}: the file is shorter than one frame (n_fft {cfg.n_fft})")
         n_samp = (n - 1) * cfg.hop + cfg.n_fft
-        power_sum = np.zeros(cfg.n_freqs, dtype=np.float64)
-        acc = PeakAccumulator(cfg, n)
-        stream = StreamingStft(cfg, keep_spectrum=True)
-        got = 0
         with self._open() as reader:
-            for block in reader.blocks(first * cfg.hop, n_samp, channel=self.channel, block_frames=READ_BLOCK_FRAMES):
-                _, spectra = stream.push(block)
-                if spectra is None or spectra.shape[0] == 0:
-                    continue
-                spectra = spectra[: n - got]
-                power_sum += power_of(spectra).sum(axis=0, dtype=np.float64)
-                acc.add(spectra)
-                got += spectra.shape[0]
-                if cancelled():
-                    raise AnalysisCancelled
-                if progress is not None:
-                    progress(got, n)
-        mean_power = (power_sum / max(1, got)).astype(np.float32)
+            blocks = reader.blocks(first * cfg.hop, n_samp, channel=self.channel, block_frames=READ_BLOCK_FRAMES)
+            result = accumulate_peaks(blocks, cfg, n, progress=progress, cancelled=cancelled, mean_power=True)
+        if result.cancelled:
+            raise AnalysisCancelled
+        acc, got = result.accumulator, result.n_frames
+        mean_power = np.asarray(result.mean_power, dtype=np.float32)
         db = power_to_db(mean_power, self._kernel.power_scale)
         nyq = float(cfg.freqs_hz[-1])
         lo = 0.0 if f_lo_hz is None else max(0.0, float(f_lo_hz))
