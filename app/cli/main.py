@@ -154,6 +154,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             db = stft_db_blocks(reader.blocks(first, n, channel=channel), n, cfg, progress=bar)
         finally:
             bar.close()
+        if reader.nonfinite_warning:
+            print(reader.nonfinite_warning, file=sys.stderr)
     times_s = cfg.frame_times_s(db.shape[1], offset_s=first / cfg.fs_hz)
     try:
         write_spectrogram(out_path, db, times_s, cfg)
@@ -185,6 +187,8 @@ def cmd_peaks(args: argparse.Namespace) -> int:
                     bar(stream.n_frames_out, n_frames)
         finally:
             bar.close()
+        if reader.nonfinite_warning:
+            print(reader.nonfinite_warning, file=sys.stderr)
     peaks = acc.peaks(args.top)
     if args.json:
         print(json.dumps([p.as_json() for p in peaks]))
