@@ -32,7 +32,8 @@ flagged truncated, as a WAV file is.  libsndfile's guess of headerless RAW
 refused: a file is audio by its content, not its name.  A sample rate above
 :data:`~specscope.dsp.config.FS_HZ_MAX` is refused at open.
 
-Non-finite samples (NaN, +-Inf) in float files are read as silence (0.0) and
+Non-finite samples (NaN, +-Inf, and magnitudes beyond
+:data:`MAX_SAMPLE_MAGNITUDE`) in float files are read as silence (0.0) and
 counted: :attr:`AudioReader.n_nonfinite` and
 :attr:`AudioReader.nonfinite_warning`, so callers can say so.
 
@@ -125,6 +126,12 @@ KNOWN_MAGIC = (
 Others (headerless formats such as HTK, MAT4 and MPC2000 included) are refused
 without asking libsndfile, whose last resort is to let mpg123 scan the file,
 printing to stderr.
+"""
+
+MAX_SAMPLE_MAGNITUDE = 2.0**32
+"""Float samples beyond +-2**32 times full scale (+193 dBFS) are read as silence, like NaN and Inf.
+
+Squaring them (every power spectrum does) overflows float32; no recording holds them.
 """
 
 FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
@@ -313,10 +320,10 @@ class AudioReader:
 
     @property
     def nonfinite_warning(self) -> str | None:
-        """``"x.wav: 12 non-finite samples (NaN or Inf) read as silence"`` once some were read, else None."""
+        """``"x.wav: 12 non-finite samples (NaN, Inf or beyond 2**32) read as silence"`` once some were read."""
         if not self.n_nonfinite:
             return None
-        return f"{self.info.path}: {self.n_nonfinite} non-finite samples (NaN or Inf) read as silence"
+        return f"{self.info.path}: {self.n_nonfinite} non-finite samples (NaN, Inf or beyond 2**32) read as silence"
 
     def frame_range(self, start_s: float = 0.0, duration_s: float | None = None) -> tuple[int, int]:
         """Frames of the time slice ``[start_s, start_s + duration_s)``.
@@ -441,8 +448,8 @@ class AudioReader:
             self._pos += got
 
     def _silence_nonfinite(self, samples: np.ndarray) -> None:
-        """Count the NaN and Inf samples of `samples` and set them to 0.0 in place."""
-        finite = np.isfinite(samples)
+        """Count the NaN, Inf and beyond-2**32 samples of `samples` and set them to 0.0 in place."""
+        finite = np.abs(samples) <= MAX_SAMPLE_MAGNITUDE  # False for NaN too
         if not finite.all():
             bad = ~finite
             self.n_nonfinite += int(np.count_nonzero(bad))

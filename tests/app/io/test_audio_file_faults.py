@@ -125,18 +125,20 @@ def test_nan_and_inf_samples_read_as_silence_and_counted(tmp_path):
     x[1000:1010] = np.nan
     x[20000] = np.inf
     x[30000] = -np.inf
+    x[40000] = 3e30  # finite, but its square overflows float32
     path = tmp_path / "nonfinite.wav"
     sf.write(path, np.column_stack([x, x]), fs, subtype="FLOAT")
     with open_audio(path) as reader:
         assert reader.nonfinite_warning is None
         y = reader.read()
-        assert reader.n_nonfinite == 2 * 12  # each channel's sample counts
-        assert reader.nonfinite_warning == f"{path}: 24 non-finite samples (NaN or Inf) read as silence"
-    expected = np.where(np.isfinite(x), x, 0.0)
+        assert reader.n_nonfinite == 2 * 13  # each channel's sample counts
+        assert reader.nonfinite_warning == f"{path}: 26 non-finite samples (NaN, Inf or beyond 2**32) read as silence"
+    expected = np.where(np.abs(x) <= 2.0**32, x, 0.0)
     np.testing.assert_array_equal(y, expected)
     result = specscope("peaks", path, "--top", "1", "--json")
     assert result.returncode == 0
-    assert result.stderr == f"{path}: 24 non-finite samples (NaN or Inf) read as silence\n"  # and no RuntimeWarning
+    # One warning line, and no numpy RuntimeWarning:
+    assert result.stderr == f"{path}: 26 non-finite samples (NaN, Inf or beyond 2**32) read as silence\n"
     peak = json.loads(result.stdout)[0]
     assert abs(peak["freq_hz"] - 1000.0) < 0.01 and abs(peak["level_dbfs"] - 20 * np.log10(0.5)) < 0.1
     result = specscope("export", path, "-o", tmp_path / "o.npz")
