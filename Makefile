@@ -1,18 +1,27 @@
 # specscope: two commands for a fresh Debian/Ubuntu machine.
 #   make run   install what is missing, then start the app
 #   make test  install what is missing (with test extras), start the test services, run every check
+#   make test-min     the tests that need no services, against the exact minimum versions of pyproject.toml
+#   make screenshots  refresh docs/screenshots (the README's pictures) from the screenshot tests
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: run test system-run system-test lint bench demo clean
+.PHONY: run test test-min screenshots system-run system-test lint bench demo clean
 
 run: system-run $(VENV)/.run-installed
 	$(VENV)/bin/specscope $(ARGS)
 
 test: system-test $(VENV)/.test-installed
 	scripts/run-tests.sh
+
+test-min:
+	scripts/check-min-deps.sh
+
+screenshots: system-test $(VENV)/.test-installed
+	SPECSCOPE_UPDATE_SCREENSHOTS=1 scripts/run-tests.sh -q tests/app/gui/test_screenshots.py \
+	    tests/app/gui/test_file_view.py -k screenshot
 
 system-run:
 	@scripts/install-system-packages.sh run
@@ -43,4 +52,4 @@ demo: $(VENV)/.run-installed
 	$(VPY) resources/make_demo.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-min build *.egg-info .pytest_cache

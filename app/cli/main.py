@@ -179,6 +179,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                            f"{advice}") from None
         finally:
             bar.close()
+        if reader.nonfinite_warning:
+            print(reader.nonfinite_warning, file=sys.stderr)
     times_s = cfg.frame_times_s(db.shape[1], offset_s=first / cfg.fs_hz)
     try:
         write_spectrogram(out_path, db, times_s, cfg, inputs=[args.file])
@@ -203,6 +205,8 @@ def cmd_peaks(args: argparse.Namespace) -> int:
                                       progress=bar)
         finally:
             bar.close()
+        if reader.nonfinite_warning:
+            print(reader.nonfinite_warning, file=sys.stderr)
     peaks = result.peaks(args.top)
     if args.json:
         print(json.dumps([p.as_json() for p in peaks]))

@@ -4,9 +4,10 @@ Thread: any.  :func:`probe` and :func:`read_mono` are stateless; an
 :class:`AudioReader` holds one open file and must be used by one thread at a
 time (each background job opens its own reader).
 
-Decoding is libsndfile's (through ``soundfile``): WAV (PCM 8 to 32 bits,
-float 32 and 64 bits, µ-law, A-law, ADPCM, WAVE_FORMAT_EXTENSIBLE, big-endian
-RIFX, RF64), FLAC, OGG/Vorbis, Opus, MP3 and the other formats of
+Decoding is libsndfile's (through ``soundfile``): WAV (PCM 8 to 32 bits;
+40 to 64 bits by :mod:`specscope.app.io.wide_pcm`; float 32 and 64 bits,
+µ-law, A-law, ADPCM, GSM 6.10, WAVE_FORMAT_EXTENSIBLE, big-endian RIFX, RF64), FLAC,
+OGG/Vorbis, Opus, MP3 and the other formats of
 ``soundfile.available_formats()``.  For RIFF/RIFX/RF64 files the chunk walker of
 :mod:`specscope.app.io.wav_header` first checks the header, because libsndfile
 accepts impossible headers and silently shortens a file cut inside its data;
@@ -22,6 +23,19 @@ Sample values are normalised so that full scale is 1.0: a b-bit integer sample
 unsigned 8-bit as ``(x - 128) / 128``, float samples as they are (values
 beyond +-1 are kept).  A sample with fewer valid bits than its container (12
 bits in 16) is scaled by its container, so its full scale is also 1.0.
+
+Files libsndfile decodes forward only (GSM 6.10) are read forward: a seek
+backwards reopens the file, a seek forwards decodes and drops.  A FLAC or OGG
+file whose end does not decode (cut short) is read as far as it decodes and
+flagged truncated, as a WAV file is.  libsndfile's guess of headerless RAW
+µ-law from a ``.au``/``.snd`` extension (or of RAW GSM from ``.gsm``) is
+refused: a file is audio by its content, not its name.  A sample rate above
+:data:`~specscope.dsp.config.FS_HZ_MAX` is refused at open.
+
+Non-finite samples (NaN, +-Inf, and magnitudes beyond
+:data:`MAX_SAMPLE_MAGNITUDE`) in float files are read as silence (0.0) and
+counted: :attr:`AudioReader.n_nonfinite` and
+:attr:`AudioReader.nonfinite_warning`, so callers can say so.
 
 Bounded work: nothing is allocated from a size the header declares; reads go
 in blocks of at most ``block_frames`` frames, and only the requested slice is
@@ -42,6 +56,7 @@ import numpy as np
 import soundfile as sf
 
 from specscope.app.io.wav_header import (
+    BLOCK_FORMATS,
     WAVE_FORMAT_ALAW,
     WAVE_FORMAT_IEEE_FLOAT,
     WAVE_FORMAT_MULAW,
@@ -51,7 +66,9 @@ from specscope.app.io.wav_header import (
     is_wave,
     read_wav_header,
 )
+from specscope.app.io.wide_pcm import WidePcmFile, is_wide_pcm
 from specscope.dsp.channels import mix_to_mono
+from specscope.dsp.config import FS_HZ_MAX
 
 DEFAULT_BLOCK_FRAMES = 65536
 """Frames per block yielded by :meth:`AudioReader.blocks` (1.4 s at 48 kHz)."""
@@ -93,6 +110,38 @@ RAW_SUBTYPES = {
     (WAVE_FORMAT_ALAW, 8): "ALAW",
 }
 """(format tag, container bits) -> libsndfile RAW subtype, for the fallback decoder."""
+
+KNOWN_MAGIC = (
+    b"RIFF", b"RIFX", b"RF64", b"riff",  # WAV family, Sony Wave64
+    b"FORM",  # AIFF, AIFC, 8SVX
+    b".snd", b"dns.",  # AU (big and little endian)
+    b"fLaC", b"OggS", b"caff",
+    b"fap ", b" paf", b"NIST", b"Creative Voice File", b"MATLAB 5.0", b"PVF1", b"Extended Instrument", b"2BIT",
+    b"ALawSoundFile", b"\x64\xa3\x01\x00", b"\x00\x01\xa3\x64", b"\x64\xa3\x02\x00", b"\x00\x02\xa3\x64",
+    b"\x64\xa3\x03\x00", b"\x00\x03\xa3\x64", b"\x64\xa3\x04\x00", b"\x00\x04\xa3\x64",  # IRCAM
+    b"\xf0\x7e", b"SEKD",  # MIDI sample dump, Samplitude
+)
+"""Starts of the files handed to libsndfile (besides MPEG audio, sniffed frame by frame).
+
+Others (headerless formats such as HTK, MAT4 and MPC2000 included) are refused
+without asking libsndfile, whose last resort is to let mpg123 scan the file,
+printing to stderr.
+"""
+
+MAX_SAMPLE_MAGNITUDE = 2.0**32
+"""Float samples beyond +-2**32 times full scale (+193 dBFS) are read as silence, like NaN and Inf.
+
+Squaring them (every power spectrum does) overflows float32; no recording holds them.
+"""
+
+FLOAT_SUBTYPES = ("FLOAT", "DOUBLE")
+"""libsndfile subtypes whose samples can be NaN or Inf."""
+
+END_CHECKED_FORMATS = ("FLAC", "OGG")
+"""Formats whose last frame is decoded at open, to find a file cut short."""
+
+SKIP_FRAMES = 65536
+"""Frames decoded per step when a forward-only file skips ahead."""
 
 Channel = str | int
 
@@ -146,6 +195,8 @@ class AudioInfo:
         """One-line warning for a truncated file, e.g. ``"x.wav: truncated: 1000 of 48000 frames present"``."""
         if not self.truncated:
             return None
+        if self.declared_frames is None:
+            return f"{self.path}: truncated: {self.frames} frames present, the rest of the declared data is missing"
         return f"{self.path}: truncated: {self.frames} of {self.declared_frames} frames present"
 
     def as_json(self) -> dict:
@@ -239,6 +290,11 @@ class AudioReader:
         self.info = info
         self._sf = handle
         self._data_file = data_file
+        self._pos = 0  # the decoder's position: tell() is itself a seek, which forward-only codecs refuse
+        self._forward_only = not handle.seekable()
+        self._check_finite = getattr(handle, "subtype", None) in FLOAT_SUBTYPES
+        self.n_nonfinite = 0
+        """Non-finite samples (NaN, +-Inf; each channel's sample counts) read so far, each read as 0.0."""
 
     def __enter__(self) -> AudioReader:
         return self
@@ -261,6 +317,13 @@ class AudioReader:
     def warning(self) -> str | None:
         """The truncation warning of :attr:`AudioInfo.warning`, or None."""
         return self.info.warning
+
+    @property
+    def nonfinite_warning(self) -> str | None:
+        """``"x.wav: 12 non-finite samples (NaN, Inf or beyond 2**32) read as silence"`` once some were read."""
+        if not self.n_nonfinite:
+            return None
+        return f"{self.info.path}: {self.n_nonfinite} non-finite samples (NaN, Inf or beyond 2**32) read as silence"
 
     def frame_range(self, start_s: float = 0.0, duration_s: float | None = None) -> tuple[int, int]:
         """Frames of the time slice ``[start_s, start_s + duration_s)``.
@@ -368,6 +431,30 @@ class AudioReader:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     # --- internals -------------------------------------------------------------
+    def _seek(self, position: int) -> None:
+        """Move the decoder to frame `position`; forward-only codecs reopen (backwards) and decode ahead."""
+        if not self._forward_only:
+            self._sf.seek(position)
+            self._pos = position
+            return
+        if position < self._pos or self._pos < 0:
+            self._sf.close()
+            self._sf = sf.SoundFile(self.info.path)
+            self._pos = 0
+        while self._pos < position:
+            got = len(self._sf.read(min(SKIP_FRAMES, position - self._pos), dtype="float32"))
+            if got == 0:
+                break
+            self._pos += got
+
+    def _silence_nonfinite(self, samples: np.ndarray) -> None:
+        """Count the NaN, Inf and beyond-2**32 samples of `samples` and set them to 0.0 in place."""
+        finite = np.abs(samples) <= MAX_SAMPLE_MAGNITUDE  # False for NaN too
+        if not finite.all():
+            bad = ~finite
+            self.n_nonfinite += int(np.count_nonzero(bad))
+            samples[bad] = 0.0
+
     def _channel_index(self, channel: Channel) -> int | None:
         """None for the mix, else the checked 0-based index."""
         n = self.info.channels
@@ -409,14 +496,21 @@ class AudioReader:
         if self._sf.closed:
             raise AudioFileError(f"{self.info.path}: reader is closed")
         try:
-            if self._sf.tell() != position:
-                self._sf.seek(position)
+            if self._pos != position:
+                self._seek(position)
             if scratch is None:
-                return len(self._sf.read(n, dtype="float32", out=dest))
-            got = self._sf.read(n, dtype="float32", always_2d=True, out=scratch[:n])
+                got = self._sf.read(n, dtype="float32", out=dest)
+            else:
+                got = self._sf.read(n, dtype="float32", always_2d=True, out=scratch[:n])
         except (sf.LibsndfileError, RuntimeError) as err:
+            self._pos = -1  # unknown: the next read seeks
             raise AudioFileError(f"{self.info.path}: cannot decode past frame {position}: {_one_line(err)}") from None
         m = len(got)
+        self._pos = position + m
+        if self._check_finite:
+            self._silence_nonfinite(got)
+        if scratch is None:
+            return m
         if column is None:
             mix_to_mono(got, out=dest[:m])
         else:
@@ -438,8 +532,12 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
         with open(name, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
             header = read_wav_header(fh, size) if is_wave(head) else None
-            # libsndfile hands files starting like MPEG to mpg123, which prints to stderr while it fails on noise.
-            if header is None and (_mpeg_sync(head) or head[:3] == b"ID3") and not _mpeg_audio_follows(fh, head):
+            # libsndfile hands files starting like MPEG, and any file it does not recognise, to mpg123, which
+            # prints to stderr while it fails on noise: only a known magic number or real MPEG frames get there.
+            is_mpeg = header is None and (_mpeg_sync(head) or head[:3] == b"ID3")
+            if is_mpeg and not _mpeg_audio_follows(fh, head):
+                raise AudioFileError(f"{name}: not a recognised audio file")
+            if header is None and not is_mpeg and not head.startswith(KNOWN_MAGIC):
                 raise AudioFileError(f"{name}: not a recognised audio file")
     except WavHeaderError as err:
         raise AudioFileError(f"{name}: {err}") from None
@@ -447,7 +545,9 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
         raise AudioFileError(f"{name}: cannot read: {err.strerror or err}") from None
     data_file = None
     try:
-        handle = sf.SoundFile(name)
+        handle = WidePcmFile(name, header) if header is not None and is_wide_pcm(header) else sf.SoundFile(name)
+    except OSError as err:
+        raise AudioFileError(f"{name}: cannot read: {err.strerror or err}") from None
     except (sf.LibsndfileError, RuntimeError, TypeError) as err:
         if header is not None and (header.format_tag, header.container_bits) in RAW_SUBTYPES:
             handle, data_file = _open_raw(name, header, err)
@@ -459,6 +559,9 @@ def _open(path: str | os.PathLike[str]) -> tuple[AudioInfo, sf.SoundFile, _DataW
                 raise AudioFileError(f"{name}: not a recognised audio file") from None
             raise AudioFileError(f"{name}: not a recognised audio file ({reason})") from None
     try:
+        if handle.format == "RAW" and data_file is None:
+            # libsndfile's guess from the extension alone (.au, .snd: µ-law; .gsm, .vox): not evidence of audio.
+            raise AudioFileError(f"{name}: not a recognised audio file")
         info = _info(name, handle, header)
     except AudioFileError:
         handle.close()
@@ -546,16 +649,25 @@ def _info(name: str, handle: sf.SoundFile, header: WavHeader | None) -> AudioInf
     frames = max(0, int(handle.frames))
     if channels < 1 or fs_hz <= 0:
         raise AudioFileError(f"{name}: impossible header: {channels} channels at {fs_hz:g} Hz")
+    if fs_hz > FS_HZ_MAX:
+        raise AudioFileError(f"{name}: impossible header: sample rate {fs_hz:g} Hz (at most {FS_HZ_MAX:g} Hz)")
     if header is not None:
         encoding = header.encoding
         truncated = header.truncated
         declared = header.declared_frames
         if header.present_frames is not None:
             frames = min(frames, header.present_frames)
+        if truncated and frames == 0 and header.format_tag in BLOCK_FORMATS:
+            raise AudioFileError(
+                f"{name}: truncated inside its first {encoding} block ({header.present_bytes} of "
+                f"{header.block_align} bytes): no audio data"
+            )
     else:
         encoding = _encoding(handle)
-        truncated = False
         declared = frames if frames > 0 else None
+        decodable = _decodable_frames(name, frames) if handle.format in END_CHECKED_FORMATS else frames
+        truncated = decodable < frames
+        frames = decodable
     if frames == 0:
         raise AudioFileError(f"{name}: no audio data (0 frames)")
     return AudioInfo(
@@ -568,6 +680,34 @@ def _info(name: str, handle: sf.SoundFile, header: WavHeader | None) -> AudioInf
         truncated=truncated,
         declared_frames=declared,
     )
+
+
+def _decodes_at(name: str, position: int) -> bool:
+    """Whether frame `position` decodes, in a handle of its own (a failed seek can leave one unusable)."""
+    try:
+        with sf.SoundFile(name) as handle:
+            handle.seek(position)
+            return len(handle.read(1, dtype="float32")) == 1
+    except (sf.LibsndfileError, RuntimeError):
+        return False
+
+
+def _decodable_frames(name: str, frames: int) -> int:
+    """Frames from the start that decode: `frames` when the last one does, else found by bisection.
+
+    A file cut short keeps its header's frame count; its tail fails to decode.
+    About log2(frames) single-frame decodes, only for such a file.
+    """
+    if frames == 0 or _decodes_at(name, frames - 1):
+        return frames
+    good, bad = -1, frames - 1  # frame `good` decodes (-1: none known), frame `bad` does not
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if _decodes_at(name, mid):
+            good = mid
+        else:
+            bad = mid
+    return good + 1
 
 
 def _encoding(handle: sf.SoundFile) -> str:

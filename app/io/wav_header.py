@@ -10,9 +10,12 @@ what libsndfile lets through:
 
 * the header is complete (the 12-byte RIFF header, a ``fmt `` chunk and the
   8-byte header of the ``data`` chunk are all inside the file);
-* the format is possible: at least one channel, a sample rate above 0 Hz,
+* the format is possible: at least one channel, a sample rate above 0 Hz and
+  at most :data:`~specscope.dsp.config.FS_HZ_MAX`,
   ``block_align == channels * ceil(bits / 8)`` for PCM, float, µ-law and A-law;
-* how many frames the header declared and how many are in the file.
+* how many frames the header declared and how many are in the file, also for
+  the block codecs (MS and IMA ADPCM, GSM 6.10), from their samples per block
+  and the ``fact`` chunk.
 
 Nothing is ever allocated from a size read in the header: chunk bodies other
 than ``fmt `` and ``ds64`` are skipped with a seek, and those two are read only
@@ -30,6 +33,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from specscope.dsp.config import FS_HZ_MAX
 
 RIFF_HEADER_BYTES = 12
 """``RIFF`` + size + ``WAVE``."""
@@ -74,6 +79,9 @@ FORMAT_NAMES = {
 FIXED_WIDTH_FORMATS = (WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT, WAVE_FORMAT_ALAW, WAVE_FORMAT_MULAW)
 """Formats whose block alignment must equal channels x container bytes."""
 
+BLOCK_FORMATS = (WAVE_FORMAT_ADPCM, WAVE_FORMAT_IMA_ADPCM, WAVE_FORMAT_GSM610)
+"""Block codecs: ``block_align`` bytes hold ``wSamplesPerBlock`` frames (the fmt extension's first field)."""
+
 CONTAINERS = {b"RIFF": ("<", "WAV"), b"RIFX": (">", "RIFX"), b"RF64": ("<", "RF64")}
 """Magic -> (struct byte order, container name)."""
 
@@ -113,6 +121,10 @@ class WavHeader:
         (a streamed RIFF file with size 0xFFFFFFFF).
     present_bytes : int
         Audio bytes actually in the file: ``min(declared, file_size - data_offset)``.
+    samples_per_block : int or None
+        Frames per ``block_align`` bytes of a block codec (ADPCM, GSM 6.10), else None.
+    fact_frames : int or None
+        The ``fact`` chunk's frame count, when one comes before the data.
     """
 
     container: str
@@ -126,6 +138,8 @@ class WavHeader:
     data_offset: int
     declared_bytes: int | None
     present_bytes: int
+    samples_per_block: int | None = None
+    fact_frames: int | None = None
 
     @property
     def fixed_width(self) -> bool:
@@ -134,17 +148,31 @@ class WavHeader:
 
     @property
     def declared_frames(self) -> int | None:
-        """Frames the header declares (fixed-width formats only), else None."""
-        if self.declared_bytes is None or not self.fixed_width:
+        """Frames the header declares, else None.
+
+        Fixed-width formats: ``declared_bytes // block_align``.  Block codecs:
+        the ``fact`` count, else ``ceil(declared_bytes / block_align)`` blocks
+        of ``samples_per_block``.  Others (or an unknown size): None.
+        """
+        if self.declared_bytes is None:
             return None
-        return self.declared_bytes // self.block_align
+        if self.fixed_width:
+            return self.declared_bytes // self.block_align
+        if self.samples_per_block:
+            blocks = -(-self.declared_bytes // self.block_align) * self.samples_per_block
+            return blocks if self.fact_frames is None else min(self.fact_frames, blocks)
+        return None
 
     @property
     def present_frames(self) -> int | None:
-        """Whole frames present in the file (fixed-width formats only), else None."""
-        if not self.fixed_width:
-            return None
-        return self.present_bytes // self.block_align
+        """Whole frames present in the file (for a block codec, of the whole blocks present), else None."""
+        if self.fixed_width:
+            return self.present_bytes // self.block_align
+        if self.samples_per_block:
+            frames = (self.present_bytes // self.block_align) * self.samples_per_block
+            declared = self.declared_frames
+            return frames if declared is None else min(frames, declared)
+        return None
 
     @property
     def truncated(self) -> bool:
@@ -211,6 +239,7 @@ class _Walker:
         self.fmt: dict | None = None
         self.ds64_data_bytes: int | None = None
         self.data: tuple[int, int] | None = None  # (offset, size field)
+        self.fact_frames: int | None = None
 
     # --- reading ---------------------------------------------------------------
     def _need_bytes(self, offset: int) -> int:
@@ -262,6 +291,8 @@ class _Walker:
                 self._parse_fmt(body, size)
             elif chunk_id == b"ds64" and self.container == "RF64":
                 self._parse_ds64(body, size)
+            elif chunk_id == b"fact" and self.data is None and size >= 4 and body + 4 <= self.file_size:
+                (self.fact_frames,) = struct.unpack(self.order + "I", self._read_at(body, 4, body + 4))
             elif chunk_id == b"data" and self.data is None:
                 self.data = (body, size)
                 if size == SIZE_UNKNOWN_32 and self.container != "RF64":
@@ -295,6 +326,9 @@ class _Walker:
             (tag,) = struct.unpack(self.order + "H", raw[24:26])
             if valid:
                 valid_bits = valid
+        samples_per_block = None
+        if tag in BLOCK_FORMATS and n >= 20:
+            (samples_per_block,) = struct.unpack(self.order + "H", raw[18:20])
         self.fmt = {
             "format_tag": tag,
             "extensible": extensible,
@@ -303,6 +337,7 @@ class _Walker:
             "block_align": block_align,
             "container_bits": container_bits,
             "valid_bits": valid_bits,
+            "samples_per_block": samples_per_block or None,
         }
 
     def _parse_ds64(self, body: int, size: int) -> None:
@@ -334,6 +369,7 @@ class _Walker:
             data_offset=data_offset,
             declared_bytes=declared,
             present_bytes=present,
+            fact_frames=self.fact_frames,
             **fmt,
         )
 
@@ -344,12 +380,16 @@ def _check_format(fmt: dict) -> None:
         raise WavHeaderError("impossible header: 0 channels")
     if fmt["fs_hz"] == 0:
         raise WavHeaderError("impossible header: sample rate 0 Hz")
+    if fmt["fs_hz"] > FS_HZ_MAX:
+        raise WavHeaderError(f"impossible header: sample rate {fmt['fs_hz']} Hz (at most {FS_HZ_MAX:.0f} Hz)")
     if fmt["block_align"] == 0:
         raise WavHeaderError("impossible header: block alignment 0 bytes")
     if fmt["format_tag"] in FIXED_WIDTH_FORMATS:
         bits = fmt["container_bits"]
         if bits == 0:
             raise WavHeaderError("impossible header: 0 bits per sample")
+        if bits > 64:
+            raise WavHeaderError(f"impossible header: {bits}-bit samples (at most 64)")
         if fmt["valid_bits"] > bits:
             raise WavHeaderError(f"impossible header: {fmt['valid_bits']} valid bits in a {bits}-bit container")
         sample_bytes = bits // 8

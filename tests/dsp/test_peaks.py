@@ -241,8 +241,9 @@ def test_k0_selects_the_peak_and_climbs_to_its_maximum():
 def test_peak_json_and_bin_convention():
     cfg = StftConfig(fs_hz=FS_HZ, n_fft=1024, hop=1024, zero_pad=4)
     peak = estimate_peak(spectrum_of(tone(1024, 50.25, 0.1), cfg), cfg)
-    assert peak.bin == pytest.approx(peak.freq_hz / cfg.delta_f_hz)
+    # 50.25 bins of the unpadded 1024-point FFT: bin 201 of the 4x padded one, at 50.25 * 48000 / 1024 Hz.
     assert peak.bin == pytest.approx(201.0, abs=1e-3)
+    assert peak.freq_hz == pytest.approx(2355.46875, abs=1e-3 * FS_HZ / 1024)
     data = json.loads(json.dumps(peak.as_json()))
     assert data == {"freq_hz": peak.freq_hz, "level_dbfs": peak.level_dbfs, "bin": peak.bin}
     assert isinstance(peak, Peak)

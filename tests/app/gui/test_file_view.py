@@ -17,8 +17,8 @@ import pytest
 import soundfile as sf
 
 REPO = Path(__file__).resolve().parents[3]
-SHOTS_ENV = "SPECSCOPE_SCREENSHOTS"
-"""Folder for the screenshots (``make screenshots`` sets docs/screenshots); by default a temporary one."""
+UPDATE_ENV = "SPECSCOPE_UPDATE_SCREENSHOTS"
+"""``make screenshots`` sets it to 1: the screenshots then replace docs/screenshots; by default a temporary folder."""
 FS_HZ = 48000
 TONES = ((1.0, 2.0, 1000.0), (3.0, 3.5, 5000.0), (4.0, 5.5, 12000.0))
 """(start s, end s, Hz) of the test recording's tones, each 0.25 amplitude (-12 dBFS)."""
@@ -564,7 +564,7 @@ def _shoot(out_dir: Path, wav_path: str) -> dict:
 @pytest.mark.skipif(not os.environ.get("SPECSCOPE_TEST_DISPLAY"), reason="needs the Xvfb test display")
 def test_screenshots_zoomed_out_and_in(tmp_path):
     wav_path = make_wav(tmp_path / "tones.wav")
-    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    shots = REPO / "docs" / "screenshots" if os.environ.get(UPDATE_ENV) == "1" else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=os.environ["SPECSCOPE_TEST_DISPLAY"])
     proc = subprocess.run([sys.executable, __file__, str(shots), wav_path], env=env, capture_output=True,
