@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         listen_cli = None  # type: ignore[assignment]
     if listen_cli is not None:
         listen_cli.register(sub)
+    __import__("specscope.app.cli.measure", fromlist=["register"]).register(sub)  # issue 15: specscope measure
     return parser
 
 

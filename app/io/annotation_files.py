@@ -304,24 +304,66 @@ def write_table(
         Written as High Freq for rows without one (and 0 as Low Freq), as Raven
         does for a time-only selection; else those cells stay empty.
     """
-    rows = list(annotations)
     fmt = format or format_for_path(path)
-    if fmt == "audacity":
-        _atomic_write(path, _audacity_text(rows))
-        return
-    if fmt not in ("raven", "csv"):
+    if fmt not in ("raven", "csv", "audacity"):
         raise AnnotationFileError(f"{os.fspath(path)}: unknown format {fmt!r}")
+    text = format_table(annotations, fmt, measurements=measurements, columns=columns, label_column=label_column,
+                        nyquist_hz=nyquist_hz)
+    write_text_atomic(path, text)
+
+
+def format_table(
+    annotations: Iterable[Annotation],
+    format: Format = "raven",
+    *,
+    measurements: Sequence[Mapping[str, float | None]] | Mapping[int, Mapping[str, float | None]] | None = None,
+    columns: Sequence[str] | None = None,
+    label_column: str = "Annotation",
+    nyquist_hz: float | None = None,
+) -> str:
+    """The text :func:`write_table` writes (same parameters), e.g. for standard output."""
+    rows = list(annotations)
+    if format == "audacity":
+        return _audacity_text(rows)
+    if format not in ("raven", "csv"):
+        raise ValueError(f"unknown format {format!r}")
     per_row = _per_row(rows, measurements)
     header = _header(rows, per_row, columns, label_column)
-    table = [header] + [_row_values(a, m, header, label_column, nyquist_hz) for a, m in zip(rows, per_row,
-                                                                                           strict=True)]
-    if fmt == "csv":
+    table = [header] + [_row_values(a, m, header, label_column, nyquist_hz)
+                        for a, m in zip(rows, per_row, strict=True)]
+    if format == "csv":
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(table)
-        text = buf.getvalue()
-    else:
-        text = "".join("\t".join(r) + "\n" for r in table)
-    _atomic_write(path, text)
+        return buf.getvalue()
+    return "".join("\t".join(r) + "\n" for r in table)
+
+
+def table_records(
+    annotations: Iterable[Annotation],
+    measurements: Sequence[Mapping[str, float | None]] | None = None,
+    columns: Sequence[str] | None = None,
+    label_column: str = "Annotation",
+) -> list[dict[str, object]]:
+    """Rows as ``{column: value}`` objects (for JSON): numbers as numbers, None/NaN as None, text as text."""
+    rows = list(annotations)
+    per_row = _per_row(rows, measurements)
+    header = _header(rows, per_row, columns, label_column)
+    out = []
+    for a, m in zip(rows, per_row, strict=True):
+        texts = _row_values(a, m, header, label_column, None)
+        record: dict[str, object] = {}
+        for c, text in zip(header, texts, strict=True):
+            if c in m:
+                v = m[c]
+                record[c] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+            elif c in ("Selection", "Channel"):
+                record[c] = int(text)
+            elif c in _CORE:
+                record[c] = None if text == "" else float(text)
+            else:
+                record[c] = text
+        out.append(record)
+    return out
 
 
 def _per_row(rows: list[Annotation], measurements) -> list[Mapping[str, float | None]]:
@@ -389,7 +431,8 @@ def _audacity_text(rows: list[Annotation]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _atomic_write(path: str | os.PathLike[str], text: str) -> None:
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it over `path`."""
     name = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(name))
     tmp = None

@@ -186,7 +186,7 @@ def test_unreadable_files(tmp_path):
 
 def test_inverted_rows_are_read_for_the_caller_to_report(tmp_path):
     table = read_annotations(write(tmp_path, "inv.txt", "Selection\tBegin Time (s)\tEnd Time (s)\n4\t3.0\t2.0\n"))
-    assert table.annotations[0].bounds_problem() == "begin 3 s is after end 2 s"
+    assert table.annotations[0].bounds_problem() == "begin 3.0 s is after end 2.0 s"
 
 
 def test_writes_are_atomic(tmp_path):
