@@ -36,7 +36,6 @@ import csv
 import io
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -432,17 +431,31 @@ def _audacity_text(rows: list[Annotation]) -> str:
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it over `path`."""
+    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it over `path`.
+
+    A new file gets the usual permissions (0666 less the umask, applied by
+    ``os.open``); a replaced file keeps its own.
+    """
     name = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(name))
     tmp = None
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=folder,
-                                         prefix=f".{os.path.basename(name)}.", suffix=".tmp", delete=False) as fh:
-            tmp = fh.name
+        for attempt in range(100):
+            candidate = os.path.join(folder, f".{os.path.basename(name)}.{os.getpid()}.{attempt}.tmp")
+            try:
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            tmp = candidate
+            break
+        else:
+            raise FileExistsError(f"no free temporary name in {folder}")
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(name).st_mode & 0o7777)
         os.replace(tmp, name)
         tmp = None
     except OSError as err:

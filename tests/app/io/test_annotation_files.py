@@ -201,6 +201,14 @@ def test_writes_are_atomic(tmp_path):
     write_table(out, bad)
     assert read_annotations(out).annotations == (Annotation(1, "a", 0.0, 1.0, extra=()),)
     assert sorted(os.listdir(tmp_path)) == ["keep.txt"]  # no temporary file left
+    os.chmod(out, 0o640)
+    write_table(out, bad)
+    assert os.stat(out).st_mode & 0o777 == 0o640  # a replaced file keeps its permissions
+    fresh = tmp_path / "fresh.txt"
+    write_table(fresh, bad)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(fresh).st_mode & 0o777 == 0o666 & ~umask  # a new one gets the usual ones, not 0600
 
 
 def test_sidecars_beside_a_recording(tmp_path):
