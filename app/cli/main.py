@@ -86,10 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_slice_options(p_peaks)
     p_peaks.set_defaults(func=cmd_peaks)
 
-    from specscope.app.cli import bands, listen
+    from specscope.app.cli import bands, listen, measure
 
     listen.register(sub, parents=[common])
     bands.register(sub, parents=[common])  # issue 13: fractional-octave Leq of a file
+    measure.register(sub, parents=[common])  # issue 15: Raven measurements of a selection table
     return parser
 
 
