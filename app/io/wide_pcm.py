@@ -1,7 +1,7 @@
 """Integer PCM wider than libsndfile reads: 40, 48, 56 and 64-bit containers in WAV, RIFX and RF64.
 
 Thread: any; a :class:`WidePcmFile` holds one open file and is used by one
-thread at a time (by its :class:`~specscope.app.io.audio_file.AudioReader`).
+thread at a time (by its :class:`~specscope.app.io.reader.AudioReader`).
 
 libsndfile decodes integer PCM up to 32 bits.  Wider containers (5 to 8
 bytes, with any number of valid bits, e.g. 36 in 40 or 53 in 64, as

@@ -4,15 +4,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from specscope.app.analysis.file_analysis import (
-    BackgroundJob,
-    FileAnalysis,
-    Tile,
-    frame_span,
-    one_line_error,
-)
+from specscope.app.analysis.file_analysis import FileAnalysis
+from specscope.app.analysis.jobs import BackgroundJob
 from specscope.dsp.config import StftConfig
-from specscope.dsp.overview import FLOOR_DB
 from specscope.dsp.stft import stft_db
 
 FS_HZ = 8000
@@ -41,15 +35,6 @@ def signal():
     x[on] += 0.5 * np.sin(2 * np.pi * 1000.0 * t[on])
     x[int(3.5 * FS_HZ)] += 0.9  # a one-sample click: flat spectrum
     return x.astype(np.float32)
-
-
-def test_frame_span_hand_computed():
-    cfg = StftConfig(fs_hz=1000.0, n_fft=100, hop=10)
-    # frame i centre = (10 i + 50) / 1000 s: 0.05, 0.06, ...
-    assert frame_span(cfg, 1000, 0.05, 0.08) == (0, 4)
-    assert frame_span(cfg, 1000, 0.051, 0.08) == (1, 3)
-    assert frame_span(cfg, 1000, 0.0, 0.0) == (0, 1)  # nothing centred inside: the nearest frame
-    assert frame_span(cfg, 5, 0.0, 100.0) == (0, 5)  # clipped to the file
 
 
 def test_overview_equals_max_of_batch_stft_frames(tmp_path, signal):
@@ -176,28 +161,6 @@ def test_cancel_stops_the_overview_promptly(tmp_path):
     assert tile.n_cols_done < tile.n_cols
 
 
-def test_job_errors_become_one_line():
-    got = []
-
-    def run(cancelled):
-        raise ValueError("bad\nthing   here")
-
-    job = BackgroundJob(run, on_error=got.append).start()
-    assert job.join(5.0)
-    assert got == ["bad thing here"]
-    assert one_line_error(RuntimeError()) == "RuntimeError"
-
-
-def test_tile_geometry():
-    cfg = StftConfig(fs_hz=1000.0, n_fft=100, hop=10)
-    tile = Tile(np.full((cfg.n_freqs, 4), FLOOR_DB, np.float32), cfg, first_frame=6, fpc=3, n_frames=12)
-    # column 0 starts half a hop before frame 6's centre (0.11 s): 0.105 s; columns are 0.03 s wide.
-    assert tile.t0_s == pytest.approx(0.105)
-    assert tile.col_s == pytest.approx(0.03)
-    assert tile.time_extent_s == pytest.approx((0.105, 0.225))
-    assert tile.column_at(0.106) == 0 and tile.column_at(0.224) == 3 and tile.column_at(0.3) is None
-
-
 def test_handed_over_blocks_are_read_only_and_never_change(tmp_path, signal, monkeypatch):
     import specscope.app.analysis.file_analysis as fa
     import specscope.dsp.overview as ov
@@ -228,8 +191,3 @@ def test_handed_over_blocks_are_read_only_and_never_change(tmp_path, signal, mon
     fpc = a.overview_fpc
     expected = np.stack([ref[:, c * fpc : (c + 1) * fpc].max(axis=1) for c in range(a.overview_cols)], axis=1)
     np.testing.assert_allclose(stitched, expected, atol=2e-3)
-
-
-def test_each_job_has_its_own_identity():
-    jobs = [BackgroundJob(lambda cancelled: None) for _ in range(3)]
-    assert len({j.job_id for j in jobs}) == 3

@@ -1,0 +1,113 @@
+"""The averaged spectrum of a time selection and its strongest peak (:class:`SelectionSpectrum`).
+
+Thread: the selection job's thread (:class:`~specscope.app.analysis.jobs.BackgroundJob`),
+fed by a reader of its own; nothing here touches Qt.
+
+The frames centred in the selection (:func:`~specscope.app.analysis.tiles.frame_span`)
+are streamed once through :func:`specscope.dsp.block_peaks.accumulate_peaks`,
+which gives both the mean power per bin and the interpolated peaks of the
+same frames; the peak reported is the strongest within the selection's
+frequency bounds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from specscope.app.analysis.jobs import AnalysisCancelled
+from specscope.dsp.config import StftConfig
+from specscope.dsp.overview import power_to_db
+
+PEAKS_SEARCHED = 64
+"""Strongest peaks looked through for the first within the frequency bounds."""
+
+
+@dataclass
+class SelectionSpectrum:
+    """The averaged spectrum of a time range.
+
+    Attributes
+    ----------
+    db : numpy.ndarray
+        dBFS per bin of the mean power over the frames: ``10 log10(mean_i |X_i[k]|^2 scale_k)``.
+    peak : object or None
+        The strongest interpolated peak within the frequency bounds
+        (:class:`specscope.dsp.peaks.Peak`: ``freq_hz``, ``level_dbfs``, ``bin``).
+    first_frame, n_frames : int
+        The frames averaged.
+    t0_s, t1_s : float
+        Time bounds of the selection in seconds.
+    f_lo_hz, f_hi_hz : float
+        Frequency bounds in Hz (0 and Nyquist if none were chosen).
+    """
+
+    db: np.ndarray
+    peak: object | None
+    first_frame: int
+    n_frames: int
+    t0_s: float
+    t1_s: float
+    f_lo_hz: float
+    f_hi_hz: float
+
+
+def selection_spectrum(
+    blocks: Iterable[np.ndarray],
+    cfg: StftConfig,
+    power_scale: np.ndarray,
+    first_frame: int,
+    n_frames: int,
+    t0_s: float,
+    t1_s: float,
+    f_lo_hz: float | None,
+    f_hi_hz: float | None,
+    cancelled: Callable[[], bool],
+    progress: Callable[[int, int], None] | None = None,
+) -> SelectionSpectrum:
+    """Mean-power spectrum of frames ``first_frame .. first_frame + n_frames - 1`` and its interpolated peak.
+
+    Parameters
+    ----------
+    blocks : iterable of numpy.ndarray
+        The mono samples of the frames, from sample ``first_frame * hop`` on,
+        ``(n_frames - 1) * hop + n_fft`` of them, in blocks of any length
+        (:meth:`specscope.app.io.reader.AudioReader.blocks`).
+    cfg : StftConfig
+        Analysis settings.
+    power_scale : numpy.ndarray
+        Per-bin power scale of the one-sided spectrum
+        (:attr:`specscope.dsp.stft.FrameKernel.power_scale`).
+    first_frame, n_frames : int
+        The frames averaged, ``n_frames >= 1``.
+    t0_s, t1_s : float
+        The selection's time bounds in seconds (recorded in the result).
+    f_lo_hz, f_hi_hz : float or None
+        Frequency bounds in Hz for the peak; None: 0 Hz and Nyquist.
+    cancelled, progress : callable
+        Polled between blocks; ``progress(frames_done, n_frames)``.
+
+    Raises
+    ------
+    AnalysisCancelled
+        When `cancelled` became true.
+    """
+    from specscope.dsp.block_peaks import accumulate_peaks
+
+    result = accumulate_peaks(blocks, cfg, n_frames, progress=progress, cancelled=cancelled, mean_power=True)
+    if result.cancelled:
+        raise AnalysisCancelled
+    acc, got = result.accumulator, result.n_frames
+    mean_power = np.asarray(result.mean_power, dtype=np.float32)
+    db = power_to_db(mean_power, power_scale)
+    nyq = float(cfg.freqs_hz[-1])
+    lo = 0.0 if f_lo_hz is None else max(0.0, float(f_lo_hz))
+    hi = nyq if f_hi_hz is None else min(nyq, float(f_hi_hz))
+    peak = None
+    for p in acc.peaks(PEAKS_SEARCHED):
+        if lo <= p.freq_hz <= hi:
+            peak = p
+            break
+    return SelectionSpectrum(db, peak, first_frame, got, t0_s, t1_s, lo, hi)
