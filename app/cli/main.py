@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         listen_cli = None  # type: ignore[assignment]
     if listen_cli is not None:
         listen_cli.register(sub)
+    from specscope.app.cli import batch as batch_cli
+
+    batch_cli.register(sub)
     return parser
 
 
