@@ -18,10 +18,12 @@ removed, and the manifest is rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import signal
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,12 +141,9 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
         if timeline is not None and status != EXIT_INTERRUPTED:
             outputs = _combine_ltsa(opts, outdir, inputs, writer, timeline, fs_hz, lut)
     finally:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the manifest be written
-        try:
+        with _sigint_ignored():  # let the manifest be written
             sweep_parts(outdir)
             writer.finish(order)
-        finally:
-            signal.signal(signal.SIGINT, old)
     entries = [writer.entries[p] for p in order]
     if status == EXIT_OK and any(e.status == FAILED for e in entries):
         status = EXIT_SOME_FAILED
@@ -256,7 +255,7 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
             bar.finished(entry)
     except KeyboardInterrupt:
         interrupted = True
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _set_sigint(signal.SIG_IGN)
         bar.note(f"interrupted: cancelling {len(pending)} unfinished task(s)")
         for key in pending:
             job = by_key[key]
@@ -271,8 +270,25 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
             if cluster is not None:
                 cluster.close()
             if interrupted:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                _set_sigint(signal.default_int_handler)
     return interrupted
+
+
+def _set_sigint(handler):
+    """Install a SIGINT handler (only the main thread may; elsewhere nothing happens); return the old one."""
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGINT, handler)
+    return None
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    old = _set_sigint(signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if old is not None:
+            _set_sigint(old)
 
 
 def _dashboard(client) -> str | None:
