@@ -41,7 +41,7 @@ from .task import FileJob, FileResult, LtsaJob, run_job
 from .timeline import plan, read_start_csv
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_INTERRUPTED = 0, 3, 130
-INTERRUPTED = "interrupted before it finished"
+INTERRUPTED = "interrupted before it finished (a rerun does it)"
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,11 @@ def _start_cluster(opts: BatchOptions):
             raise ValueError(f"--scheduler {opts.scheduler}: cannot connect: {err}") from None
         return client, None
     n = opts.workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
+    # Worker processes started while SIGINT is ignored keep ignoring it: a Ctrl-C at the terminal (sent to
+    # the whole process group) reaches only this process, which stops the cluster in order.
+    with _sigint_ignored():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
@@ -260,7 +263,8 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
         for key in pending:
             job = by_key[key]
             size, mtime = stats[job.path]
-            writer.add(Entry(job.path, job.rel, size, mtime, FAILED, durations.get(job.path), INTERRUPTED))
+            writer.add(Entry(job.path, job.rel, size, mtime, FAILED, durations.get(job.path),
+                             f"{job.path}: {INTERRUPTED}"))
     finally:
         try:
             if interrupted:

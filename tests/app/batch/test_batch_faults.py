@@ -59,7 +59,7 @@ def test_killed_worker_task_is_retried_and_manifest_complete(tmp_path, dask_clus
         victim = next((addr for addr in pids if processing.get(addr)), next(iter(pids)))
         assert processing.get(victim), "no task in flight to kill"
         os.kill(pids[victim], signal.SIGKILL)
-        stdout, stderr = proc.communicate(timeout=200)
+        _stdout, stderr = proc.communicate(timeout=200)
         client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the next tests
     assert proc.returncode == 0, stderr
     entries = manifest(out)
@@ -79,6 +79,7 @@ def test_sigint_writes_manifest_and_rerun_finishes(tmp_path, dask_cluster):
     _wait_for_lines(out, 3, proc)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
+    assert "interrupted" in stdout or "failed" in stdout
     assert proc.returncode == 130, stderr
     assert "local Dask cluster: 2 workers" in stderr
     assert "Traceback" not in stderr
