@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,8 @@ class BatchReport:
     entries: list[Entry]
     status: int
     outputs: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds: ``cluster_start`` (connect or start workers), ``tasks`` (first submit to last result)."""
 
     @property
     def failed(self) -> list[Entry]:
@@ -125,6 +128,7 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
     order = [i.path for i in inputs]
     lut = _lookup_table(opts.colormap) if ("png" in opts.what or "ltsa" in opts.what) else None
     status = EXIT_OK
+    timings: dict[str, float] = {}
     try:
         jobs, durations, stats, skipped, (fs_hz, timeline) = _plan_jobs(opts, inputs, outdir, previous, writer,
                                                                          csv_starts, lut)
@@ -133,7 +137,7 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
         if skipped:
             bar.note(f"{skipped} input(s) already done and unchanged: skipped")
         if jobs:
-            interrupted = _run_on_dask(opts, jobs, stats, durations, writer, bar)
+            interrupted = _run_on_dask(opts, jobs, stats, durations, writer, bar, timings)
             if interrupted:
                 status = EXIT_INTERRUPTED
         bar.close()
@@ -147,7 +151,7 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
     entries = [writer.entries[p] for p in order]
     if status == EXIT_OK and any(e.status == FAILED for e in entries):
         status = EXIT_SOME_FAILED
-    return BatchReport(entries, status, [str(o) for o in outputs])
+    return BatchReport(entries, status, [str(o) for o in outputs], timings)
 
 
 def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_starts, lut):
@@ -224,11 +228,14 @@ def _start_cluster(opts: BatchOptions):
     return Client(cluster), cluster
 
 
-def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWriter, bar: BatchProgress) -> bool:
+def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWriter, bar: BatchProgress,
+                 timings: dict[str, float]) -> bool:
     """Submit the jobs and record them as they finish; return True when interrupted by Ctrl-C."""
     from distributed import as_completed
 
+    t0 = time.perf_counter()
     client, cluster = _start_cluster(opts)
+    timings["cluster_start"] = time.perf_counter() - t0
     by_key: dict[str, FileJob] = {}
     pending: set[str] = set()
     interrupted = False
@@ -238,6 +245,7 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
             bar.note(f"local Dask cluster: {len(cluster.workers)} workers" + (f", dashboard {link}" if link else ""))
         else:
             bar.note(f"Dask scheduler {opts.scheduler}: {len(client.scheduler_info().get('workers', {}))} workers")
+        t0 = time.perf_counter()
         run = uuid.uuid4().hex[:8]
         futures = []
         for i, job in enumerate(jobs):
@@ -256,6 +264,7 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
             entry = _entry(job, result, stats, durations, opts)
             writer.add(entry)
             bar.finished(entry)
+        timings["tasks"] = time.perf_counter() - t0
     except KeyboardInterrupt:
         interrupted = True
         _set_sigint(signal.SIG_IGN)
