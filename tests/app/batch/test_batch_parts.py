@@ -145,3 +145,36 @@ def test_png_encodes_pixels_exactly_and_draws_axes():
     assert (plot[:, 40:45] == 255).all()  # the gap shows the background
     assert img.shape[0] == 10 + 101 + 28 and img.shape[1] == 56 + 50 + 70
     assert (img[10 + 101 + 6:10 + 101 + 13, 56:106] == 0).any()  # time labels under the axis
+
+
+class _Tty:
+    def __init__(self, tty: bool) -> None:
+        self.text, self.tty = "", tty
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_bar_on_a_terminal_and_lines_when_piped():
+    from specscope.app.batch.progress import BatchProgress
+
+    done = Entry("/in/a.wav", "a.wav", 1, 1.0, "done", 1800.0, seconds=2.5)
+    bad = Entry("/in/b.wav", "b.wav", 1, 1.0, "failed", 1800.0, reason="/in/b.wav: header cut short")
+    piped = _Tty(False)
+    p = BatchProgress(4, 4 * 1800.0, piped)
+    p.finished(done)
+    p.finished(bad)
+    assert piped.text == "done    a.wav  (2.50 s)\nfailed  /in/b.wav: header cut short\n"
+    term = _Tty(True)
+    p = BatchProgress(4, 4 * 1800.0, term)
+    p.finished(done)
+    line = p.line()
+    assert "1/4 files" in line and "0.50/2.00 h audio" in line and "h/min" in line and "ETA" in line
+    assert "[" + "#" * 6 + "." * 18 + "]" in line  # a quarter of the audio
+    assert term.text.startswith("\rbatch [")
