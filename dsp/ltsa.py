@@ -25,7 +25,7 @@ histograms add.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,14 +188,15 @@ def hist_percentiles_db(hist: np.ndarray, percentiles: Sequence[float]) -> np.nd
     return out
 
 
-def combine_parts(parts: Sequence[LtsaPart], n_intervals: int, n_freqs: int,
+def combine_parts(parts: Iterable[LtsaPart], n_intervals: int, n_freqs: int,
                   percentiles: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """The LTSA of a deployment from its files' parts.
 
     Parameters
     ----------
-    parts : sequence of LtsaPart
-        One per file, any order (intervals shared by several files are merged).
+    parts : iterable of LtsaPart
+        One per file, any order (intervals shared by several files are merged);
+        read once, so a generator keeps one part in memory at a time.
     n_intervals : int
         Columns of the result; parts' indices must be in ``0 .. n_intervals - 1``.
     n_freqs : int

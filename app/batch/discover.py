@@ -59,12 +59,12 @@ def discover(specs: list[str], recursive: bool = False, pattern: str | None = No
     found: dict[str, Input] = {}
 
     def take(path: Path, rel: str) -> None:
-        key = rel.casefold()
+        key = Path(rel).with_suffix("").as_posix().casefold()  # a.wav and a.flac would both write a.npz
         prev = found.get(key)
         absolute = str(path.resolve())
         if prev is not None and prev.path != absolute:
-            raise DiscoveryError(f"{path} and {prev.path} would both write {rel} under OUTDIR; "
-                                 "give them as separate batches")
+            raise DiscoveryError(f"{path} and {prev.path} would write the same outputs ({Path(rel).stem}.*) "
+                                 "under OUTDIR; give them as separate batches")
         found[key] = Input(absolute, rel)
 
     for spec in specs:

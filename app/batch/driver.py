@@ -42,6 +42,8 @@ from .task import FileJob, FileResult, LtsaJob, run_job
 from .timeline import plan, read_start_csv
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_INTERRUPTED = 0, 3, 130
+MAX_LTSA_BYTES = 2 << 30
+"""Largest LTSA the driver combines (2 GiB of sums and result); beyond it, a longer interval is asked for."""
 INTERRUPTED = "interrupted before it finished (a rerun does it)"
 
 
@@ -193,6 +195,11 @@ def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_st
                              f"{fs_hz:g} Hz (an LTSA needs one rate)"))
         todo = [i for i in todo if rates[i.path] == fs_hz]
         timeline = plan([i.path for i in todo], durations, opts.ltsa_interval_s, csv_starts)
+        n_freqs = opts.settings.stft_config(fs_hz).n_freqs
+        if 12 * n_freqs * timeline.n_intervals > MAX_LTSA_BYTES:  # float64 sums and the float32 result
+            raise ValueError(f"the LTSA would have {timeline.n_intervals} columns of {n_freqs} bins "
+                             f"({12 * n_freqs * timeline.n_intervals / 2**30:.1f} GiB); use a longer "
+                             "--ltsa-interval or a smaller --n-fft")
         ltsa_jobs = {p: LtsaJob(timeline.start_s[p], opts.ltsa_interval_s, opts.ltsa_percentiles) for p in
                      timeline.order}
     jobs, skipped = [], 0

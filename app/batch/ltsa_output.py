@@ -64,7 +64,7 @@ def write_ltsa(outdir: Path, timeline: Timeline, parts: dict[str, Path], freqs_h
             if p in parts:
                 yield load_part(parts[p])
 
-    db, pct, count = combine_parts(list(in_order()), timeline.n_intervals, freqs_hz.shape[0], percentiles)
+    db, pct, count = combine_parts(in_order(), timeline.n_intervals, freqs_hz.shape[0], percentiles)
     starts_s = np.arange(timeline.n_intervals) * timeline.interval_s
     if timeline.origin is not None:
         times = np.array([(timeline.origin + timedelta(seconds=float(s))).isoformat() for s in starts_s])

@@ -34,8 +34,6 @@ from specscope.app.model.settings import AnalysisSettings
 
 MAX_IMAGE_BYTES = 4 << 30
 """Largest spectrogram a task holds for NPZ/PNG (4 GiB, as ``specscope export``)."""
-OUTPUT_KINDS = ("npz", "png", "peaks", "levels", "ltsa")
-"""What ``--what`` may ask for."""
 LEVEL_WEIGHTINGS = ("Z", "A", "C")
 
 

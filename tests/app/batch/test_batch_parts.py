@@ -42,8 +42,11 @@ def test_discover_folders_globs_and_files(tmp_path):
     with pytest.raises(DiscoveryError, match="matches no file"):
         discover([str(tmp_path / "*.ogg")])
     _touch(tmp_path / "d" / "x.wav")
-    with pytest.raises(DiscoveryError, match="would both write"):
+    with pytest.raises(DiscoveryError, match="would write the same outputs"):
         discover([str(tmp_path / "a" / "x.wav"), str(tmp_path / "d" / "x.wav")])
+    _touch(tmp_path / "a" / "x.flac")
+    with pytest.raises(DiscoveryError, match="would write the same outputs"):
+        discover([str(tmp_path / "a")])
 
 
 def test_start_times_from_names_and_csv(tmp_path):
