@@ -77,7 +77,7 @@ def run(inputs, out, workers, what, settings=None, **kw):
     return report, wall
 
 
-def librosa_loop(paths, out: Path) -> float:
+def librosa_loop(paths, out: Path, peaks_too: bool = True) -> float:
     import librosa
     import scipy.signal
 
@@ -91,6 +91,9 @@ def librosa_loop(paths, out: Path) -> float:
         y, sr = sf.read(p, dtype="float32")
         mag = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, window="hann", center=False)) * scale[:, None]
         db = 20 * np.log10(np.maximum(mag, 1e-10))
+        if not peaks_too:
+            np.savez(out / (p.stem + ".npz"), db=db.astype(np.float32))
+            continue
         power = (mag**2).mean(axis=1)
         pdb = 10 * np.log10(np.maximum(power, 1e-20))
         idx, _ = scipy.signal.find_peaks(pdb)
@@ -145,6 +148,12 @@ def main() -> None:
         lib_rate = len(lib_paths) * args.seconds / 3600 / (lib_s / 60)
         print(f"  {lib_rate:.2f} audio h per minute ({lib_s:.1f} s); batch with 2 workers is "
               f"{rates[2] / lib_rate:.2f}x, with 1 worker {rates[1] / lib_rate:.2f}x")
+        print(f"npz only: batch with 2 workers against the librosa loop without peaks; {load()}")
+        report, _wall = run([tmp / "in"], tmp / "outnpz", 2, ("npz",))
+        npz_rate = hours / (report.timings_s["tasks"] / 60)
+        lib_npz_rate = len(lib_paths) * args.seconds / 3600 / (librosa_loop(lib_paths, tmp / "lib2", False) / 60)
+        print(f"  batch {npz_rate:.2f} audio h per minute, librosa loop {lib_npz_rate:.2f}: "
+              f"{npz_rate / lib_npz_rate:.2f}x")
         # Dask overhead per file.
         tiny = tmp / "tiny"
         tiny.mkdir()

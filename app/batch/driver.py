@@ -166,7 +166,12 @@ def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_st
     rates: dict[str, float] = {}
     todo: list[Input] = []
     for inp in inputs:
-        st = os.stat(inp.path)
+        try:
+            st = os.stat(inp.path)
+        except OSError as err:  # removed since it was found
+            stats[inp.path] = (0, 0.0)
+            writer.add(Entry(inp.path, inp.rel, 0, 0.0, FAILED, None, f"{inp.path}: {err.strerror or err}"))
+            continue
         stats[inp.path] = (st.st_size, st.st_mtime)
         prev = previous.get(inp.path)
         if (prev is not None and prev.status in (DONE, SKIPPED) and prev.duration_s is not None
