@@ -236,7 +236,7 @@ def _start_cluster(opts: BatchOptions):
     # the whole process group) reaches only this process, which stops the cluster in order.
     with _sigint_ignored():
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
 
 
