@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     listen.register(sub, parents=[common])
     bands.register(sub, parents=[common])  # issue 13: fractional-octave Leq of a file
     measure.register(sub, parents=[common])  # issue 15: Raven measurements of a selection table
+    from specscope.app.cli import batch as batch_cli  # issue 16: archives on Dask
+
+    batch_cli.register(sub, parents=[common])
     return parser
 
 
