@@ -497,6 +497,55 @@ def estimate_peak(spectrum: np.ndarray, cfg: StftConfig, k0: int | None = None) 
     return _peak(cfg, kappa, 2.0 * abs(complex(a[0])))
 
 
+def estimate_peak_frames(spectra: np.ndarray, cfg: StftConfig, k0: int | None = None) -> Peak:
+    """Frequency and level of the one stationary tone, common to several frames, whose main lobe holds bin `k0`.
+
+    The joint fit of :class:`PeakAccumulator` (one frequency, a complex
+    amplitude per frame: the maximum-likelihood estimate for a stationary tone
+    in white noise) without its strongest-first search, for a caller that
+    chooses the bin itself (e.g. the strongest bin inside a selection's band).
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray
+        Complex (m, n_freqs) unscaled one-sided spectra, m >= 1, as
+        ``FrameKernel(cfg).spectrum(frames)`` returns them.
+    cfg : StftConfig
+        The settings the spectra were computed with.
+    k0 : int, optional
+        A bin on the peak; if it is not a local maximum of the frames' mean
+        power, the estimator first walks uphill to one.  Default: the
+        strongest bin of the mean power.
+
+    Returns
+    -------
+    Peak
+        The level is the power mean of the per-frame amplitudes,
+        ``10 log10(mean(A_i^2))``, as :meth:`PeakAccumulator.peaks` reports it.
+
+    Raises
+    ------
+    ValueError
+        On a wrong shape, non-finite values or a `k0` that is not a bin.
+    """
+    if not isinstance(cfg, StftConfig):
+        raise ValueError(f"cfg must be a StftConfig, got {type(cfg).__name__}")
+    x = np.asarray(spectra)
+    if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] != cfg.n_freqs:
+        raise ValueError(f"spectra must have shape (m >= 1, {cfg.n_freqs}), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("spectra contain NaN or infinite values")
+    power = np.mean(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=0)
+    if k0 is None:
+        k0 = int(np.argmax(power))
+    else:
+        if isinstance(k0, bool) or not isinstance(k0, (int, np.integer)) or not 0 <= k0 < cfg.n_freqs:
+            raise ValueError(f"k0 must be a bin index in 0..{cfg.n_freqs - 1}, got {k0!r}")
+        k0 = _climb(power, int(k0))
+    kappa, a = _fit(window_model(cfg), x, k0)
+    return _peak(cfg, kappa, 2.0 * math.sqrt(float(np.mean(np.abs(a) ** 2))))
+
+
 def _peak(cfg: StftConfig, kappa: float, amplitude: float) -> Peak:
     return Peak(freq_hz=kappa * cfg.delta_f_hz, level_dbfs=_level_dbfs(amplitude), bin=kappa)
 
