@@ -367,6 +367,25 @@ class AudioReader:
             return np.zeros(0, dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def read_frames_into(self, first_frame: int, out: np.ndarray) -> int:
+        """Decode frames from `first_frame` with every channel into `out` ((n, channels), float32 or int16).
+
+        int16 is exact for 16-bit PCM (and half the memory traffic of float32).
+        Returns the frames decoded (fewer than ``len(out)`` at the end of the file).
+        """
+        first = _index(first_frame, "first_frame")
+        if self._sf.closed:
+            raise AudioFileError(f"{self.info.path}: reader is closed")
+        n = max(0, min(out.shape[0], self.info.frames - first))
+        if n == 0:
+            return 0
+        try:
+            if self._sf.tell() != first:
+                self._sf.seek(first)
+            return len(self._sf.read(n, dtype=out.dtype.name, always_2d=True, out=out[:n]))
+        except (sf.LibsndfileError, RuntimeError) as err:
+            raise AudioFileError(f"{self.info.path}: cannot decode past frame {first}: {_one_line(err)}") from None
+
     # --- internals -------------------------------------------------------------
     def _channel_index(self, channel: Channel) -> int | None:
         """None for the mix, else the checked 0-based index."""
