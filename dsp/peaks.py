@@ -460,6 +460,29 @@ def _climb(magnitude: np.ndarray, k: int) -> int:
             return k
 
 
+def _climb_frames(spectra: np.ndarray, k: int) -> int:
+    """:func:`_climb` on the frames' mean power, computing only the bins it visits."""
+    last = spectra.shape[1] - 1
+    memo: dict[int, float] = {}
+
+    def power(j: int) -> float:
+        if not 0 <= j <= last:
+            return -np.inf
+        if j not in memo:
+            column = spectra[:, j]
+            memo[j] = float(np.mean(column.real.astype(np.float64) ** 2 + column.imag.astype(np.float64) ** 2))
+        return memo[j]
+
+    while True:
+        left, centre, right = power(k - 1), power(k), power(k + 1)
+        if left > centre and left >= right:
+            k -= 1
+        elif right > centre:
+            k += 1
+        else:
+            return k
+
+
 def estimate_peak(spectrum: np.ndarray, cfg: StftConfig, k0: int | None = None) -> Peak:
     """Frequency and level of the tone whose main lobe holds bin `k0` of one frame.
 
@@ -533,16 +556,18 @@ def estimate_peak_frames(spectra: np.ndarray, cfg: StftConfig, k0: int | None = 
     x = np.asarray(spectra)
     if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] != cfg.n_freqs:
         raise ValueError(f"spectra must have shape (m >= 1, {cfg.n_freqs}), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("spectra contain NaN or infinite values")
-    power = np.mean(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=0)
     if k0 is None:
-        k0 = int(np.argmax(power))
+        k0 = int(np.argmax(np.mean(np.abs(x) ** 2, axis=0)))
     else:
         if isinstance(k0, bool) or not isinstance(k0, (int, np.integer)) or not 0 <= k0 < cfg.n_freqs:
             raise ValueError(f"k0 must be a bin index in 0..{cfg.n_freqs - 1}, got {k0!r}")
-        k0 = _climb(power, int(k0))
-    kappa, a = _fit(window_model(cfg), x, k0)
+        k0 = _climb_frames(x, int(k0))
+    model = window_model(cfg)
+    # Only the bins around the peak enter the fit: check those (a whole-spectrum check costs more than the fit).
+    reach = (model.fit_half_width + 2) * cfg.zero_pad + 1
+    if not np.all(np.isfinite(x[:, max(0, k0 - reach) : k0 + reach + 1])):
+        raise ValueError("spectra contain NaN or infinite values")
+    kappa, a = _fit(model, x, k0)
     return _peak(cfg, kappa, 2.0 * math.sqrt(float(np.mean(np.abs(a) ** 2))))
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -137,7 +138,16 @@ def box_bins(cfg: StftConfig, low_hz: float | None, high_hz: float | None) -> tu
 def slice_spectra(samples: np.ndarray, cfg: StftConfig) -> np.ndarray:
     """Complex unscaled spectra (n_frames, n_freqs) of the frames ``[i hop, i hop + N)`` of `samples`."""
     frames = frame_view(np.ascontiguousarray(samples, dtype=np.float32), cfg.n_fft, cfg.hop)
-    return FrameKernel(cfg).spectrum(frames)
+    return _kernel(cfg).spectrum(frames)
+
+
+@lru_cache(maxsize=4)
+def _kernel(cfg: StftConfig) -> FrameKernel:
+    """One :class:`FrameKernel` per configuration, shared: its arrays are made read-only."""
+    kernel = FrameKernel(cfg)
+    for array in (kernel.window, kernel.amplitude_scale, kernel.power_scale):
+        array.flags.writeable = False
+    return kernel
 
 
 def noise_power(spectra: np.ndarray, cfg: StftConfig) -> np.ndarray:

@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     from specscope.app.cli import listen
 
     listen.register(sub, parents=[common])
+    __import__("specscope.app.cli.measure", fromlist=["register"]).register(sub, parents=[common])  # issue 15
     return parser
 
 

@@ -130,15 +130,16 @@ class Annotation:
     def bounds_problem(self) -> str | None:
         """Why the bounds are impossible (inverted time or frequency), or None.
 
-        The text is ``"begin 12 s is after end 10 s"`` or
-        ``"low frequency 5000 Hz is above high frequency 2000 Hz"``.
+        The text is ``"begin 12.0 s is after end 10.0 s"`` or
+        ``"low frequency 5000.0 Hz is above high frequency 2000.0 Hz"`` (numbers as :func:`number_text`).
         """
         if self.begin_s < 0:
-            return f"begin {self.begin_s:g} s is before the start of the file"
+            return f"begin {number_text(self.begin_s)} s is before the start of the file"
         if self.end_s < self.begin_s:
-            return f"begin {self.begin_s:g} s is after end {self.end_s:g} s"
+            return f"begin {number_text(self.begin_s)} s is after end {number_text(self.end_s)} s"
         if self.low_hz is not None and self.high_hz is not None and self.high_hz < self.low_hz:
-            return f"low frequency {self.low_hz:g} Hz is above high frequency {self.high_hz:g} Hz"
+            return (f"low frequency {number_text(self.low_hz)} Hz is above high frequency "
+                    f"{number_text(self.high_hz)} Hz")
         return None
 
     def replace(self, **changes: Any) -> Annotation:
@@ -543,6 +544,11 @@ class AnnotationModel:
 
 _ATTRS = {"index", "label", "begin_s", "end_s", "low_hz", "high_hz", "channel", "notes"}
 _WORDS = {"begin_s": "begin", "end_s": "end", "low_hz": "low frequency", "high_hz": "high frequency"}
+
+
+def number_text(x: float) -> str:
+    """A number for messages: at most 6 decimals, always with a decimal point (``12.0``, ``1.234568``)."""
+    return repr(round(float(x), 6))
 
 
 def _finite(name: str, value: object) -> float:
