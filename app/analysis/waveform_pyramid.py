@@ -239,7 +239,7 @@ class WavePyramid:
         spp = (f1 - f0) / max(1, n_px)
         if spp < BIN_FRAMES:
             return None
-        level = min(len(self.levels) - 1, int(math.floor(math.log(spp / BIN_FRAMES, FACTOR) + 1e-9)))
+        level = min(len(self.levels) - 1, math.floor(math.log(spp / BIN_FRAMES, FACTOR) + 1e-9))
         lo, hi = self.levels[level]
         width = self.bin_frames(level)
         # While the job runs, only the whole bins of a coarser level are final.
