@@ -235,7 +235,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
             self.speed_combo.addItem(label, speed)
         self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_combo.activated.connect(lambda _: self.player.set_speed(self.speed_combo.currentData()))
-        self.transport.layout().addWidget(self.speed_combo)
+        second.insertWidget(3, self.speed_combo)  # after the channel: the transport row is full at 800 px
         self._build_waveform()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
