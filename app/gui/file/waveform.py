@@ -9,8 +9,8 @@ per pixel, a second job reads the samples of the visible range.
 
 Drawing: one row per channel.  Zoomed out, each pixel is a vertical stroke
 from its minimum to its maximum (the curve zigzags min, max, min ... one
-point per pixel edge, so nothing between two pixels is skipped); at two
-samples per pixel or fewer, the samples joined by lines.  The amplitude axis
+point per pixel edge, so nothing between two pixels is skipped); at
+four samples per pixel or fewer, the samples joined by lines.  The amplitude axis
 is linear (-1 .. 1) or dBFS: ``y = sign(x) max(0, 1 + 20 log10|x| / DB_RANGE)``,
 labelled in dB.  The play line and the selection are drawn on every row.
 """
@@ -39,6 +39,8 @@ ROW_MIN_HEIGHT_PX = 28
 STRIP_HEIGHT_PX = 110
 """Default height of the strip (all rows)."""
 REDRAW_DELAY_MS = 20
+SAMPLE_LINES_SPP = 4.0
+"""At this many samples per pixel or fewer, the samples are joined by lines (else per-pixel min/max)."""
 
 
 def to_display(x: np.ndarray, db: bool) -> np.ndarray:
@@ -261,7 +263,7 @@ class WaveformMixin:
         a, b = max(0, f0 - first), min(samples.shape[0], f1 - first)
         spp = (t1 - t0) * p.fs_hz / n_px
         for c, curve in enumerate(self.waveform.curves):
-            if spp <= 2.0:  # sample level: the samples joined by lines
+            if spp <= SAMPLE_LINES_SPP:  # sample level: the samples joined by lines
                 xs = (first + np.arange(a, b)) / p.fs_hz
                 curve.setData(xs, to_display(samples[a:b, c], db), connect="all")
             else:
