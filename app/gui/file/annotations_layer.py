@@ -92,15 +92,19 @@ class AnnotationBox(pg.GraphicsObject):
         painter.drawRect(self.rect)
 
     def edges_at(self, p: QPointF) -> tuple[bool, bool, bool, bool]:
-        """(left, right, bottom, top) edges within reach of `p` (item coordinates)."""
+        """(left, right, bottom, top): the one edge nearest `p` (item coordinates) within reach, in pixels."""
         tx, ty = self._tolerance()
         r = self.rect
         inside_y = r.top() - ty <= p.y() <= r.bottom() + ty
         inside_x = r.left() - tx <= p.x() <= r.right() + tx
         full_height = self.layer.annotation_is_time_only(self.index)
-        return (inside_y and abs(p.x() - r.left()) <= tx, inside_y and abs(p.x() - r.right()) <= tx,
-                not full_height and inside_x and abs(p.y() - r.top()) <= ty,
-                not full_height and inside_x and abs(p.y() - r.bottom()) <= ty)
+        # Distances in units of the reach; a thin box picks the nearest edge, not all of them.
+        d = [abs(p.x() - r.left()) / tx if inside_y else math.inf,
+             abs(p.x() - r.right()) / tx if inside_y else math.inf,
+             abs(p.y() - r.top()) / ty if inside_x and not full_height else math.inf,
+             abs(p.y() - r.bottom()) / ty if inside_x and not full_height else math.inf]
+        best = min(range(4), key=d.__getitem__)
+        return tuple(i == best and d[i] <= 1.0 for i in range(4))
 
     def mouseDragEvent(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or self.noise:
