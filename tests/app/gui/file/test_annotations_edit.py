@@ -8,6 +8,12 @@ from specscope.app.gui.annotations.table import TABLE_COLUMNS, AnnotationDock
 from .conftest import TONES
 
 
+@pytest.fixture(autouse=True)
+def private_autosave(tmp_path, monkeypatch):
+    """Autosaves go to the test's folder, never to the user's data directory."""
+    monkeypatch.setattr("specscope.app.gui.annotations.autosave.autosave_dir", lambda: tmp_path / "app-autosave")
+
+
 @pytest.fixture
 def annotated(qtbot, loaded):
     v = loaded

@@ -77,6 +77,7 @@ def test_zoomed_in_below_a_bin_asks_for_samples(clicks):
     p = _pyramid(path, x)
     assert p.envelope(1.0, 1.0 + 100 * 100 / FS, 100) is None  # 100 frames per pixel < 256
     lo, hi = reduce_to_pixels(x[1000:2000], x[1000:2000], 1, 1000, 1000, 2000, 10)
+    np.testing.assert_array_equal(lo, x[1000:2000].reshape(10, 100, 2).min(axis=1))
     np.testing.assert_array_equal(hi, x[1000:2000].reshape(10, 100, 2).max(axis=1))
 
 
