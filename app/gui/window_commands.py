@@ -89,9 +89,11 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
 
     w.annotation_dock = AnnotationDock(view, w)
     w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.annotation_dock)
+    w.resizeDocks([w.annotation_dock], [max(110, w.height() // 4)], Qt.Orientation.Vertical)
     w.annotation_dock.visibilityChanged.connect(lambda _: w.commands.refresh())
     w._unsaved_guard = UnsavedGuard(view, w)  # the unsaved-annotations prompt on closing the window
     w.installEventFilter(w._unsaved_guard)
+    w._unsaved_guard.place_dock(w, w.height())
 
 
 def toggle_dock(w: MainWindow) -> None:
@@ -100,8 +102,13 @@ def toggle_dock(w: MainWindow) -> None:
         dock.setVisible(dock.isHidden())
 
 
+SMALL_HEIGHT_PX = 640
+"""Below this window height the annotation table is a tab beside the Settings panel."""
+
+
 class UnsavedGuard(QObject):
-    """Asks about unsaved annotations before the window closes; a Cancel keeps it open."""
+    """Asks about unsaved annotations before the window closes (a Cancel keeps it open); places the
+    annotation dock for the window's height."""
 
     def __init__(self, view: FileView, parent=None) -> None:
         super().__init__(parent)
@@ -111,7 +118,26 @@ class UnsavedGuard(QObject):
         if ev.type() == QEvent.Type.Close and obj is self.parent() and not self.view.confirm_annotations():
             ev.ignore()
             return True
+        if ev.type() == QEvent.Type.Resize and obj is self.parent():
+            self.place_dock(obj, ev.size().height())
         return super().eventFilter(obj, ev)
+
+    def place_dock(self, w, height_px: int) -> None:
+        """Below the File tab in a tall window; in a low one (< SMALL_HEIGHT_PX) a tab beside Settings,
+        so the spectrogram keeps its height.  A dock the user floated or moved stays where it is."""
+        dock, settings = getattr(w, "annotation_dock", None), getattr(w, "dock", None)
+        if dock is None or settings is None or dock.isFloating():
+            return
+        area = w.dockWidgetArea(dock)
+        if height_px < SMALL_HEIGHT_PX and area == Qt.DockWidgetArea.BottomDockWidgetArea:
+            w.tabifyDockWidget(settings, dock)
+            dock.raise_()
+            self.moved = True
+        elif height_px >= SMALL_HEIGHT_PX and getattr(self, "moved", False) and area != \
+                Qt.DockWidgetArea.BottomDockWidgetArea:
+            w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            w.resizeDocks([dock], [max(110, height_px // 4)], Qt.Orientation.Vertical)
+            self.moved = False
 
 
 def ask_export_live(w: MainWindow) -> None:

@@ -17,7 +17,7 @@ from PyQt6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -33,6 +33,8 @@ TABLE_COLUMNS = ("Selection", "Label", *COLUMNS)
 """The table's columns: the number, the label, then Raven's bounds and measurements."""
 DECIMALS = {"(s)": 4, "(Hz)": 1, "(dB)": 2}
 _ROOT = QModelIndex()
+FIT_COLUMNS_ROWS = 200
+"""Up to this many rows the columns are fitted to their contents after each change."""
 
 
 def cell_text(column: str, value) -> str:
@@ -161,6 +163,7 @@ class AnnotationDock(QDockWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.clicked.connect(self._on_clicked)
+        self.table.resizeColumnsToContents()  # every header readable
         self.add_button = QPushButton("Add")
         self.add_button.setToolTip("Make an annotation of the selection (Enter)")
         self.add_button.clicked.connect(lambda: view.annotate_selection())
@@ -175,10 +178,13 @@ class AnnotationDock(QDockWidget):
         self.save_button = QPushButton("Save…")
         self.save_button.clicked.connect(lambda: view.ask_save_annotations())
         self.status = QLabel("")
-        buttons = QHBoxLayout()
-        for b in (self.add_button, self.delete_button, self.noise_button, self.open_button, self.save_button):
-            buttons.addWidget(b)
-        buttons.addWidget(self.status, 1)
+        # Two short rows, so the dock also fits beside the Settings panel (about 240 px) in a small window.
+        buttons = QGridLayout()
+        for k, b in enumerate((self.add_button, self.delete_button, self.noise_button, self.open_button,
+                               self.save_button)):
+            buttons.addWidget(b, k // 3, k % 3)
+        buttons.addWidget(self.status, 1, 2)
+        self.status.setWordWrap(True)
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -205,3 +211,5 @@ class AnnotationDock(QDockWidget):
         if row is not None:
             self.table.selectRow(row)
         self.delete_button.setEnabled(v.selected_annotation is not None)
+        if self.model.rowCount() <= FIT_COLUMNS_ROWS:
+            self.table.resizeColumnsToContents()

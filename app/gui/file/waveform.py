@@ -36,6 +36,7 @@ from .jobs import JobBoard
 DB_RANGE = 60.0
 """dBFS axis: from 0 dBFS down to -DB_RANGE (below that, the centre line)."""
 ROW_MIN_HEIGHT_PX = 28
+"""The strip is never lower (every row then shows its centre line and envelope, labelled 0)."""
 STRIP_HEIGHT_PX = 110
 """Default height of the strip (all rows)."""
 REDRAW_DELAY_MS = 20
@@ -66,6 +67,8 @@ class AmplitudeAxis(pg.AxisItem):
         self.update()
 
     def tickValues(self, minVal, maxVal, size):
+        if size < 40:  # a very short row: only the centre line is labelled
+            return [(1.0, [0.0])]
         short = size < 70  # a short row: fewer labels, so they do not touch the next row's
         if self.db:
             major = [1.0 - d / DB_RANGE for d in ((20,) if short else (0, 20, 40))]
@@ -111,7 +114,10 @@ class WaveformStrip(pg.GraphicsLayoutWidget):
             row.vb.disableAutoRange()
             row.setYRange(-1.05, 1.05, padding=0)
             row.setXLink(x_link)
-            row.getAxis("left").setLabel(f"ch {c + 1}" if n > 1 else "amp")
+            if n > 1:  # the channel's name pinned in the row's corner (an axis label would not fit short rows)
+                name = pg.TextItem(f"ch {c + 1}", color=(200, 200, 200), anchor=(0, 0))
+                name.setParentItem(row.vb)
+                name.setPos(2, 0)
             curve = pg.PlotCurveItem(pen=pg.mkPen((120, 200, 255), width=1), antialias=False)
             row.addItem(curve)
             region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 255, 255, 45),
@@ -181,7 +187,7 @@ class WaveformMixin:
         self.t_waveform_first_s = self.t_waveform_done_s = None
         self.waveform.set_channels(self.wave_pyramid.channels, self.vb)
         height = max(STRIP_HEIGHT_PX, ROW_MIN_HEIGHT_PX * self.wave_pyramid.channels)
-        self.waveform.setMinimumHeight(ROW_MIN_HEIGHT_PX * min(2, self.wave_pyramid.channels))
+        self.waveform.setMinimumHeight(ROW_MIN_HEIGHT_PX)
         self._wave_split_heights(height)
         path = analysis.path
 
@@ -196,7 +202,8 @@ class WaveformMixin:
         split = getattr(self, "wave_split", None)
         if split is not None:
             total = max(1, split.height())
-            split.setSizes([min(strip_px, total // 3), max(1, total - min(strip_px, total // 3))])
+            strip_px = min(strip_px, total // 4)  # the spectrogram keeps most of a small window
+            split.setSizes([strip_px, max(1, total - strip_px)])
 
     def _on_wave_block(self, kind: str, job_id: int, block) -> None:
         if not self.wave_jobs.is_current(kind, job_id):
