@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -143,6 +144,17 @@ class AnnotationTableModel(QAbstractTableModel):
         return self.order.index(index) if index in self.order else None
 
 
+class LabelDelegate(QStyledItemDelegate):
+    """The Label cell's editor keeps Return (it commits the label, not "Annotate the selection")."""
+
+    def createEditor(self, parent, option, index):
+        from specscope.app.gui.file.annotations_layer import EDITOR_KEYS
+
+        editor = super().createEditor(parent, option, index)
+        editor.installEventFilter(EDITOR_KEYS)
+        return editor
+
+
 class AnnotationDock(QDockWidget):
     """The "Annotations" dock: buttons, the table and a status line."""
 
@@ -153,6 +165,7 @@ class AnnotationDock(QDockWidget):
         self.model = AnnotationTableModel(view, self)
         self.table = QTableView()
         self.table.setModel(self.model)
+        self.table.setItemDelegate(LabelDelegate(self.table))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

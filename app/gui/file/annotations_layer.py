@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PyQt6.QtGui import QPainterPath
 from PyQt6.QtWidgets import QLineEdit
 
@@ -38,6 +38,27 @@ MAX_MEASURE_CELLS = 8 << 20
 BOX_PEN = (255, 210, 80)
 SELECTED_PEN = (80, 230, 255)
 NOISE_PEN = (200, 200, 200)
+
+
+class EditorKeys(QObject):
+    """Event filter giving a text editor its Return, Enter and Escape before the window's shortcuts
+    (Return is also "Annotate the selection")."""
+
+    KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QEvent.Type.ShortcutOverride and ev.key() in self.KEYS:
+            ev.accept()
+            return True
+        if ev.type() == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Escape and isinstance(obj, QLineEdit) \
+                and obj.property("annotation") is not None:
+            obj.hide()  # the in-place editor: Esc cancels
+            return True
+        return super().eventFilter(obj, ev)
+
+
+EDITOR_KEYS = EditorKeys()
+"""One filter for every annotation text editor."""
 
 
 class AnnotationBox(pg.GraphicsObject):
@@ -350,6 +371,7 @@ class AnnotationLayerMixin:
             editor = self._label_editor = QLineEdit(self.plot)
             editor.setPlaceholderText("label")
             editor.setMinimumWidth(140)
+            editor.installEventFilter(EDITOR_KEYS)
             editor.returnPressed.connect(self._commit_label_edit)
             editor.editingFinished.connect(editor.hide)
         editor.setProperty("annotation", index)

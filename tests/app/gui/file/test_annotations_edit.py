@@ -2,6 +2,7 @@
 
 import pytest
 from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtWidgets import QApplication
 
 from specscope.app.gui.annotations.table import TABLE_COLUMNS, AnnotationDock
 
@@ -133,3 +134,24 @@ def test_in_place_label_editor(qtbot, annotated):
     editor.setText("first call")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert v.annotations.get(1).label == "first call" and not editor.isVisible()
+
+
+def test_text_editors_keep_return_from_the_window_shortcut(qtbot, annotated):
+    """Return is also "Annotate the selection": the label editors must get it first."""
+    from PyQt6.QtGui import QKeyEvent
+    from PyQt6.QtWidgets import QStyleOptionViewItem
+
+    v = annotated
+    dock = AnnotationDock(v)
+    qtbot.addWidget(dock)
+    index = dock.model.index(0, TABLE_COLUMNS.index("Label"))
+    table_editor = dock.table.itemDelegate().createEditor(dock.table.viewport(), QStyleOptionViewItem(), index)
+    v.edit_label_in_place(1)
+    for editor in (v._label_editor, table_editor):
+        ev = QKeyEvent(QKeyEvent.Type.ShortcutOverride, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier)
+        ev.ignore()
+        QApplication.sendEvent(editor, ev)
+        assert ev.isAccepted()
+    n = len(v.annotations)
+    qtbot.keyClick(v._label_editor, Qt.Key.Key_Escape)
+    assert not v._label_editor.isVisible() and len(v.annotations) == n
