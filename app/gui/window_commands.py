@@ -131,7 +131,7 @@ class UnsavedGuard(QObject):
         area = w.dockWidgetArea(dock)
         if height_px < SMALL_HEIGHT_PX and area == Qt.DockWidgetArea.BottomDockWidgetArea:
             w.tabifyDockWidget(settings, dock)
-            dock.raise_()
+            settings.raise_()  # the Settings panel stays in front; the table is one click away
             self.moved = True
         elif height_px >= SMALL_HEIGHT_PX and getattr(self, "moved", False) and area != \
                 Qt.DockWidgetArea.BottomDockWidgetArea:

@@ -197,6 +197,7 @@ class AnnotationDock(QDockWidget):
                                self.save_button)):
             buttons.addWidget(b, k // 3, k % 3)
         buttons.addWidget(self.status, 1, 2)
+        buttons.setColumnStretch(3, 1)  # compact buttons in a wide dock
         self.status.setWordWrap(True)
         body = QWidget()
         lay = QVBoxLayout(body)

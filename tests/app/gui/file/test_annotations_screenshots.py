@@ -53,6 +53,8 @@ def _shoot(out_dir: Path, wav_path: str) -> dict:
     for width, height in SIZES:
         w.resize(width, height)
         spin(lambda: False, 0.5)
+        if height < 640:
+            w.annotation_dock.raise_()  # a low window has the table as a tab beside Settings: click it
         v.show_all()
         v._sync_wave_geometry()
         spin(lambda: False, 0.5)
