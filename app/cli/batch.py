@@ -27,7 +27,8 @@ class BatchArgumentError(ValueError):
 
 def register(subparsers, parents: list | None = None) -> None:
     """Add the ``batch`` subcommand to the ``specscope`` parser's subparsers."""
-    p = subparsers.add_parser("batch", parents=parents or [], help="analyse many files (folders, globs) in parallel on Dask",
+    p = subparsers.add_parser(
+        "batch", parents=parents or [], help="analyse many files (folders, globs) in parallel on Dask",
                               description="Analyse many audio files in parallel on a local Dask cluster (or an "
                               "existing one with --scheduler). Outputs mirror the input tree under OUTDIR, with a "
                               "manifest.jsonl; a rerun skips what is done and unchanged.")

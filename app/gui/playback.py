@@ -11,6 +11,7 @@ from __future__ import annotations
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from specscope.app.output.playback import OutputDevice, PlaybackRun, default_output_device, output_devices
+from specscope.app.output.research_playback import Render, check_speed
 
 __all__ = ["OutputDevice", "Player", "default_output_device", "output_devices"]
 
@@ -43,6 +44,10 @@ class Player(QObject):
         self.device: int | None = None
         """PortAudio output device index, None for the default."""
         self.loop = False
+        self.speed = 1.0
+        """Time expansion, 1/32 .. 4 (the pitch drops with the speed; see ``research_playback``)."""
+        self.band_hz: tuple[float | None, float | None] | None = None
+        """Band of the run playing band-limited, None for a plain one."""
         self._volume = 1.0
         self._path: str | None = None
         self._channel: str | int = "mix"
@@ -80,13 +85,19 @@ class Player(QObject):
         """Loop the range being played (the selection, or the file); restarts a run that is playing."""
         self.loop = bool(loop)
         if self._run is not None:
-            self.play(self.position_s, self._end_s)
+            self.play(self.position_s, self._end_s, self.band_hz)
+
+    def set_speed(self, speed: float) -> None:
+        """Play at `speed` (1/32 .. 4) from now on; a run that is playing restarts at its position."""
+        self.speed = check_speed(speed)
+        if self._run is not None:
+            self.play(self.position_s, self._end_s, self.band_hz)
 
     def set_device(self, device: int | None) -> None:
         """Play on another output device from now on (a run that is playing moves to it)."""
         self.device = device
         if self._run is not None:
-            self.play(self.position_s, self._end_s)
+            self.play(self.position_s, self._end_s, self.band_hz)
 
     def set_source(self, path: str, channel: str | int, fs_hz: float, duration_s: float) -> None:
         """Play this file from now on (stops what is playing; position back to 0)."""
@@ -95,8 +106,10 @@ class Player(QObject):
         self._position_s = 0.0
         self._end_s = None
 
-    def play(self, start_s: float | None = None, end_s: float | None = None) -> None:
-        """Play from `start_s` (default: the current position) to `end_s` (default: the end of the file)."""
+    def play(self, start_s: float | None = None, end_s: float | None = None,
+             band_hz: tuple[float | None, float | None] | None = None) -> None:
+        """Play from `start_s` (default: the current position) to `end_s` (default: the end of the file);
+        with `band_hz` ``(low, high)`` only that band (zero-phase band-pass)."""
         if not self.available or self._path is None:
             return
         start = self.position_s if start_s is None else float(start_s)
@@ -108,8 +121,12 @@ class Player(QObject):
         try:
             # A loop plays the whole range again, so it starts at the range's start.
             loop_start = max(0.0, start)
+            render = None
+            if self.speed != 1.0 or band_hz is not None:
+                render = Render(self._fs_hz, self.speed, band_hz, device=self.device)
             self._run = PlaybackRun(self._path, self._channel, self._fs_hz, loop_start, end, loop=self.loop,
-                                    volume=self._volume, device=self.device)
+                                    volume=self._volume, device=self.device, render=render)
+            self.band_hz = band_hz
         except Exception as err:  # PortAudio refuses the rate or device: say why, stay paused
             self._run = None
             self.failed.emit(f"playback: {' '.join(str(err).split()) or type(err).__name__}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtWidgets import QFileDialog
 
 from specscope.app.logs import log_bug, one_line
@@ -50,6 +51,24 @@ def bind(w: MainWindow) -> None:
     c.on("file.undo_view", lambda: view().undo_view(), enabled=lambda: ft.has_file)
     c.on("file.go_to", lambda: view().ask_go_to(), enabled=lambda: ft.has_file)
     c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
+    c.on("file.annotate", lambda: view().annotate_selection(), enabled=lambda: ft.has_selection)
+    c.on("file.delete_annotation", lambda: view().delete_annotation(),
+         enabled=lambda: ft.has_file and view().selected_annotation is not None)
+    c.on("file.undo_annotation", lambda: view().undo_annotation(), enabled=lambda: ft.has_file and
+         view().annotations.can_undo)
+    c.on("file.redo_annotation", lambda: view().redo_annotation(), enabled=lambda: ft.has_file and
+         view().annotations.can_redo)
+    c.on("file.label_annotation", lambda: view().edit_label_in_place(view().selected_annotation),
+         enabled=lambda: ft.has_file and view().selected_annotation is not None)
+    c.on("file.play_band", lambda: view().play_band(), enabled=lambda: ft.has_selection and ft.can_play())
+    c.on("file.noise_box", lambda: view().set_noise_from_selection(), enabled=lambda: ft.has_selection)
+    c.on("file.save_annotations", lambda: view().ask_save_annotations(), enabled=lambda: ft.has_file)
+    c.on("file.open_annotations", lambda: view().ask_open_annotations(), enabled=lambda: ft.has_file)
+    c.on("file.annotations_dock", lambda: toggle_dock(w), enabled=lambda: ft.view is not None)
+    c.state("file.annotations_dock", lambda tab: getattr(w, "annotation_dock", None) is not None
+            and not w.annotation_dock.isHidden())
+    c.on("file.wave_db", lambda: view().set_waveform_db(not view().waveform.db), enabled=lambda: ft.has_file)
+    c.state("file.wave_db", lambda tab: ft.view is not None and ft.view.waveform.db)
     c.on("analysis.next_fft", w.cycle_fft_size)
     c.on("settings.dock", lambda: w.dock.setVisible(w.dock.isHidden()))
     c.state("settings.dock", lambda tab: not w.dock.isHidden())
@@ -65,6 +84,60 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
     view.loaded.connect(lambda _: w.update_status())
     view.analysis_finished.connect(lambda _: w.commands.refresh())
     view.player.state_changed.connect(lambda _: w.commands.refresh())
+    view.annotation_listeners.append(lambda _: w.commands.refresh())
+    from .annotations.table import AnnotationDock
+
+    w.annotation_dock = AnnotationDock(view, w)
+    w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.annotation_dock)
+    w.resizeDocks([w.annotation_dock], [max(110, w.height() // 4)], Qt.Orientation.Vertical)
+    w.annotation_dock.visibilityChanged.connect(lambda _: w.commands.refresh())
+    w._unsaved_guard = UnsavedGuard(view, w)  # the unsaved-annotations prompt on closing the window
+    w.installEventFilter(w._unsaved_guard)
+    w._unsaved_guard.place_dock(w, w.height())
+
+
+def toggle_dock(w: MainWindow) -> None:
+    dock = getattr(w, "annotation_dock", None)
+    if dock is not None:
+        dock.setVisible(dock.isHidden())
+
+
+SMALL_HEIGHT_PX = 640
+"""Below this window height the annotation table is a tab beside the Settings panel."""
+
+
+class UnsavedGuard(QObject):
+    """Asks about unsaved annotations before the window closes (a Cancel keeps it open); places the
+    annotation dock for the window's height."""
+
+    def __init__(self, view: FileView, parent=None) -> None:
+        super().__init__(parent)
+        self.view = view
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QEvent.Type.Close and obj is self.parent() and not self.view.confirm_annotations():
+            ev.ignore()
+            return True
+        if ev.type() == QEvent.Type.Resize and obj is self.parent():
+            self.place_dock(obj, ev.size().height())
+        return super().eventFilter(obj, ev)
+
+    def place_dock(self, w, height_px: int) -> None:
+        """Below the File tab in a tall window; in a low one (< SMALL_HEIGHT_PX) a tab beside Settings,
+        so the spectrogram keeps its height.  A dock the user floated or moved stays where it is."""
+        dock, settings = getattr(w, "annotation_dock", None), getattr(w, "dock", None)
+        if dock is None or settings is None or dock.isFloating():
+            return
+        area = w.dockWidgetArea(dock)
+        if height_px < SMALL_HEIGHT_PX and area == Qt.DockWidgetArea.BottomDockWidgetArea:
+            w.tabifyDockWidget(settings, dock)
+            settings.raise_()  # the Settings panel stays in front; the table is one click away
+            self.moved = True
+        elif height_px >= SMALL_HEIGHT_PX and getattr(self, "moved", False) and area != \
+                Qt.DockWidgetArea.BottomDockWidgetArea:
+            w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            w.resizeDocks([dock], [max(110, height_px // 4)], Qt.Orientation.Vertical)
+            self.moved = False
 
 
 def ask_export_live(w: MainWindow) -> None:

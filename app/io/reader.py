@@ -216,6 +216,52 @@ class AudioReader:
             return np.zeros(0, dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def read_frames_into(self, first_frame: int, out: np.ndarray) -> int:
+        """Decode frames from `first_frame` with every channel into `out` ((n, channels), float32 or int16).
+
+        int16 is exact for 16-bit PCM (and half the memory traffic of float32).  Used by the waveform
+        pyramid.  Returns the frames decoded (fewer than ``len(out)`` at the end of the file).
+        """
+        first = _index(first_frame, "first_frame")
+        if self._sf.closed:
+            raise AudioFileError(f"{self.info.path}: reader is closed")
+        n = max(0, min(out.shape[0], self.info.frames - first))
+        if n == 0:
+            return 0
+        try:
+            self._seek(first)
+            got = len(self._sf.read(n, dtype=out.dtype.name, always_2d=True, out=out[:n]))
+        except (sf.LibsndfileError, RuntimeError) as err:
+            raise AudioFileError(f"{self.info.path}: cannot decode past frame {first}: {one_line(err)}") from None
+        self._pos = first + got
+        if out.dtype.kind == "f":
+            self._silence_nonfinite(out[:got])
+        return got
+
+    def frame_blocks(
+        self, first_frame: int = 0, n_frames: int | None = None, block_frames: int = DEFAULT_BLOCK_FRAMES
+    ) -> Iterator[np.ndarray]:
+        """Like :meth:`blocks`, but every channel: float32 blocks of shape (m, channels), new arrays."""
+        first = _index(first_frame, "first_frame")
+        count = self.info.frames - min(first, self.info.frames) if n_frames is None else _index(n_frames, "n_frames")
+        block = max(1, min(_index(block_frames, "block_frames"), MAX_SCRATCH_SAMPLES // self.info.channels))
+        if self._sf.closed:
+            raise AudioFileError(f"{self.info.path}: reader is closed")
+        return self._frame_blocks(first, max(0, min(count, self.info.frames - first)), block)
+
+    def _frame_blocks(self, position: int, count: int, block: int) -> Iterator[np.ndarray]:
+        end = position + count
+        while position < end:
+            n = min(block, end - position)
+            out = np.empty((n, self.info.channels), dtype=np.float32)
+            got = self.read_frames_into(position, out)
+            if got == 0:
+                return
+            position += got
+            yield out[:got]
+            if got < n:
+                return
+
     # --- internals -------------------------------------------------------------
     def _seek(self, position: int) -> None:
         """Move the decoder to frame `position`; forward-only codecs reopen (backwards) and decode ahead."""

@@ -90,6 +90,10 @@ class PlaybackRun:
     open_stream : bool
         False builds the run without a PortAudio stream (tests drive
         :meth:`callback` themselves).
+    render : Render, optional
+        A :class:`specscope.app.output.research_playback.Render` (speed,
+        band-limited playback): the feeder plays its blocks and the stream runs
+        at its ``out_rate_hz``; the position stays in file time.
 
     Raises
     ------
@@ -99,7 +103,7 @@ class PlaybackRun:
 
     def __init__(self, path: str, channel: str | int, fs_hz: float, start_s: float, end_s: float, *,
                  loop: bool = False, volume: float = 1.0, device: int | None = None,
-                 open_stream: bool = True) -> None:
+                 open_stream: bool = True, render=None) -> None:
         import sounddevice as sd
 
         self._callback_stop = sd.CallbackStop  # looked up here, never in the callback
@@ -108,8 +112,12 @@ class PlaybackRun:
         self.first_sample = max(0, round(start_s * fs_hz))
         self.n_samples = max(0, round(end_s * fs_hz) - self.first_sample)
         self.loop = bool(loop)
+        self.render = render
+        self.out_rate_hz = float(render.out_rate_hz) if render is not None else self.fs_hz
+        self._file_s_per_frame = render.file_s_per_frame if render is not None else 1.0 / self.fs_hz
+        self._loop_frames = render.out_frames(self.n_samples) if render is not None else self.n_samples
         self._gain = np.float32(min(1.0, max(0.0, volume)))
-        self.ring = RingBuffer(max(FEED_BLOCK_FRAMES * 2, int(RING_S * fs_hz)), 1)
+        self.ring = RingBuffer(max(FEED_BLOCK_FRAMES * 2, int(RING_S * self.out_rate_hz)), 1)
         self.n_played = 0
         self.eof = False
         self.done = False
@@ -121,7 +129,7 @@ class PlaybackRun:
         self.stream = None
         if open_stream:
             try:
-                self.stream = sd.OutputStream(samplerate=fs_hz, channels=1, dtype="float32", device=device,
+                self.stream = sd.OutputStream(samplerate=self.out_rate_hz, channels=1, dtype="float32", device=device,
                                               callback=self.callback, finished_callback=self._finished)
                 self.stream.start()
             except Exception:
@@ -145,17 +153,23 @@ class PlaybackRun:
         try:
             with open_audio(self._path) as reader:
                 while True:
-                    blocks = reader.blocks(self.first_sample, self.n_samples, channel=self._channel,
-                                           block_frames=FEED_BLOCK_FRAMES)
+                    if self.render is not None:
+                        blocks = self.render.blocks(reader, self.first_sample, self.n_samples, self._channel)
+                    else:
+                        blocks = reader.blocks(self.first_sample, self.n_samples, channel=self._channel,
+                                               block_frames=FEED_BLOCK_FRAMES)
                     wrote = 0
-                    for block in blocks:
-                        while self.ring.capacity - (self.ring.n_written - self.ring.n_read) < block.shape[0]:
-                            if self._stop.wait(0.005):
+                    for whole in blocks:
+                        step = max(1, self.ring.capacity // 2)  # a long rendered block goes in pieces
+                        for i in range(0, whole.shape[0], step):
+                            block = whole[i: i + step]
+                            while self.ring.capacity - (self.ring.n_written - self.ring.n_read) < block.shape[0]:
+                                if self._stop.wait(0.005):
+                                    return
+                            if self._stop.is_set():
                                 return
-                        if self._stop.is_set():
-                            return
-                        self.ring.write(np.asarray(block, dtype=np.float32).reshape(-1, 1))
-                        wrote += block.shape[0]
+                            self.ring.write(np.asarray(block, dtype=np.float32).reshape(-1, 1))
+                            wrote += block.shape[0]
                     if not self.loop or wrote == 0:
                         return
         except Exception as err:  # reported to the GUI as one line
@@ -195,14 +209,14 @@ class PlaybackRun:
     def position_at(self, n_played: int) -> float:
         """File time in seconds after `n_played` frames (wrapped into the range when looping)."""
         played = max(0, n_played)
-        if self.loop and self.n_samples > 0:
-            played %= self.n_samples
-        return self.start_s + played / self.fs_hz
+        if self.loop and self._loop_frames > 0:
+            played %= self._loop_frames
+        return self.start_s + played * self._file_s_per_frame
 
     @property
     def position_s(self) -> float:
         """Time in the file now leaving the speaker: frames played minus the output latency."""
-        return self.position_at(self.n_played - round(self.latency_s * self.fs_hz))
+        return self.position_at(self.n_played - round(self.latency_s * self.out_rate_hz))
 
     @property
     def end_position_s(self) -> float:

@@ -38,13 +38,16 @@ from PyQt6.QtWidgets import (
 
 from specscope.app.analysis.file_analysis import FileAnalysis, Tile
 from specscope.app.model.settings import AnalysisSettings, DisplaySettings
+from specscope.app.output.research_playback import SPEED_LABELS, SPEEDS
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_scale
 
+from ..annotations.session import AnnotationSessionMixin
 from ..axes import FrequencyAxis
 from ..colormaps import colormap, lookup_table
 from ..spectrum_panel import SpectrumPanel
 from ..widgets import ElidedLabel
+from .annotations_layer import AnnotationLayerMixin
 from .clock import CLOCK_FROM_S, ClockTimeAxis, format_clock
 from .config import SettingsMixin
 from .export import ExportMixin
@@ -55,12 +58,14 @@ from .navigation import NavigationMixin
 from .render import DETAIL_DELAY_MS, REFRESH_DELAY_MS, RenderMixin
 from .selection import SelectionMixin
 from .transport import PlaybackMixin, TransportBar
+from .waveform import WaveformMixin
 
 SPECTRUM_PANEL_MIN_WIDTH_PX = 300
 """The spectrum panel is never narrower: its peak label ("12000.0 Hz -12.0 dBFS bin 512") must fit."""
 
 
-class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin,
+class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, SettingsMixin, JobResultsMixin,
+               RenderMixin, SelectionMixin, NavigationMixin, PlaybackMixin,
                ExportMixin, QWidget):
     """A whole audio file as a zoomable spectrogram with readouts, selection, playback and export.
 
@@ -82,6 +87,8 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         A file was written by :meth:`export_data` or :meth:`export_png` (path).
     channels_changed(list)
         The channel choices of the open file, ``[("mix", "mix"), (0, "channel 0"), ...]``.
+    waveform_ready(float)
+        The waveform strip shows the whole file (seconds since the file was opened).
     """
 
     error = pyqtSignal(str)
@@ -92,8 +99,9 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
     readout = pyqtSignal(str)
     exported = pyqtSignal(str)
     channels_changed = pyqtSignal(list)
+    waveform_ready = pyqtSignal(float)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, autosave_folder=None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
@@ -129,7 +137,9 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         from .. import playback
 
         self.player = playback.Player(self)
+        self._build_annotations()
         self._build_ui()
+        self._build_annotation_session(autosave_folder)
         self.player.position_changed.connect(self._on_play_position)
         self.player.state_changed.connect(self._on_play_state)
         self.player.failed.connect(self.error)
@@ -218,6 +228,15 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         bottom.addWidget(self.readout_label, 1)
         bottom.addWidget(self.progress_bar)
         bottom.addWidget(self.cancel_button)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setToolTip("Playback speed: below 1x the pitch drops with it (time expansion, for "
+                                    "ultrasound); the play line stays on the file's time")
+        for speed, label in zip(SPEEDS, SPEED_LABELS, strict=True):
+            self.speed_combo.addItem(label, speed)
+        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_combo.activated.connect(lambda _: self.player.set_speed(self.speed_combo.currentData()))
+        second.insertWidget(3, self.speed_combo)  # after the channel: the transport row is full at 800 px
+        self._build_waveform()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)
         split.addWidget(self.spectrum)
@@ -228,7 +247,13 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
         lay.addLayout(second)
-        lay.addWidget(split, 1)
+        self.wave_split = QSplitter(Qt.Orientation.Vertical)  # the waveform strip above, sharing the time axis
+        self.wave_split.addWidget(self.waveform)
+        self.wave_split.addWidget(split)
+        self.wave_split.setStretchFactor(0, 1)
+        self.wave_split.setStretchFactor(1, 4)
+        self.wave_split.setCollapsible(1, False)
+        lay.addWidget(self.wave_split, 1)
         lay.addLayout(bottom)
         lay.addWidget(self.status)
 
@@ -269,6 +294,7 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
             self.view_history.clear()
         self.time_axis.set_clock(analysis.info.duration_s >= CLOCK_FROM_S)
         self.player.set_source(analysis.path, analysis.channel, analysis.cfg.fs_hz, analysis.info.duration_s)
+        self._start_waveform(analysis, new_file)
         self._sync_play_button()
         self._fill_channels()
         info = analysis.info
@@ -302,6 +328,8 @@ class FileView(SettingsMixin, JobResultsMixin, RenderMixin, SelectionMixin, Navi
         self.jobs.start("overview", run)
         if self.selection is not None:
             self._start_selection_job()
+        self.redraw_annotations()
+        self.start_measuring(self.annotations.indices)  # new settings: new measurements
 
     def _set_limits(self) -> None:
         if self.overview_tile is None:
