@@ -56,6 +56,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("--file", default=None, help="play an audio file at real-time pace instead of a device")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--levels", action="store_true",
+                   help="add momentary and short-term loudness (LUFS) and true peak (dBTP) to each line")
     p.set_defaults(func=cmd_listen)
 
 
@@ -129,7 +131,8 @@ def _config(args: argparse.Namespace, fs_hz: float):
 class _Reporter:
     """Turns frames into one report per second of audio (worker thread) for the main thread to print."""
 
-    def __init__(self, pipeline_stats, out: queue.SimpleQueue) -> None:
+    def __init__(self, pipeline_stats, out: queue.SimpleQueue, extra=None) -> None:
+        self._extra = extra  # () -> dict of more fields (listen --levels), worker thread
         self._stats = pipeline_stats
         self._out = out
         self._next_s: float | None = None
@@ -155,7 +158,7 @@ class _Reporter:
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
         self._latencies = []
         self._out.put(
-            {
+            ({} if self._extra is None else self._extra()) | {
                 "t_s": round(f.t_s, 6),
                 "peak_hz": None if peak is None else peak.freq_hz,
                 "peak_dbfs": None if peak is None else peak.level_dbfs,
@@ -179,7 +182,8 @@ def _print_line(rep: dict, as_json: bool) -> None:
     print(
         f"t {rep['t_s']:8.2f} s  peak {_fmt(rep['peak_hz'], '10.3f')} Hz {_fmt(rep['peak_dbfs'], '7.2f')} dBFS  "
         f"rms {_fmt(rep['rms_dbfs'], '7.2f')} dBFS  frames {rep['frames']}  overflows {rep['overflows']}  "
-        f"dropped {rep['dropped']}  latency {_fmt(rep['latency_ms'], '.1f')} ms",
+        f"dropped {rep['dropped']}  latency {_fmt(rep['latency_ms'], '.1f')} ms"
+        + (_levels_text(rep) if "momentary_lufs" in rep else ""),
         flush=True,
     )
 
@@ -235,8 +239,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
     errors: queue.SimpleQueue = queue.SimpleQueue()
     ended: queue.SimpleQueue = queue.SimpleQueue()
     holder: dict = {}
-    reporter = _Reporter(lambda: holder["pipe"].stats(), reports)
-    pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
+    levels = _listen_levels(source) if args.levels else None
+    reporter = _Reporter(lambda: holder["pipe"].stats(), reports, extra=levels and levels.fields)
+    pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1),
+                    on_block=levels)
     holder["pipe"] = pipe
     try:
         pipe.start()
@@ -271,6 +277,18 @@ def cmd_listen(args: argparse.Namespace) -> int:
         print(f"specscope: {error}", file=sys.stderr, flush=True)
     _print_summary(_summary(pipe, source, reporter.t_s, error), args.json)
     return EXIT_SOURCE_FAILED if error is not None else 0
+
+
+def _listen_levels(source):
+    from specscope.app.cli.levels import ListenLevels
+
+    return ListenLevels(source.fs_hz, source.channels)
+
+
+def _levels_text(rep: dict) -> str:
+    from specscope.app.cli.levels import ListenLevels
+
+    return ListenLevels.text(rep)
 
 
 def main(argv: list[str] | None = None) -> int:

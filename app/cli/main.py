@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
         listen_cli = None  # type: ignore[assignment]
     if listen_cli is not None:
         listen_cli.register(sub)
+    from specscope.app.cli import generate as generate_cli
+    from specscope.app.cli import levels as levels_cli
+
+    levels_cli.register(sub)
+    generate_cli.register(sub)
     return parser
 
 

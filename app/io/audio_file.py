@@ -355,6 +355,36 @@ class AudioReader:
         count = max(0, min(count, self.info.frames - first))
         return self._blocks(first, count, column, block)
 
+    def frame_blocks(
+        self, first_frame: int = 0, n_frames: int | None = None, block_frames: int = DEFAULT_BLOCK_FRAMES
+    ) -> Iterator[np.ndarray]:
+        """Like :meth:`blocks`, but every channel: float32 blocks of shape (m, channels), new arrays."""
+        first = _index(first_frame, "first_frame")
+        count = self.info.frames - min(first, self.info.frames) if n_frames is None else _index(n_frames, "n_frames")
+        block = max(1, min(_index(block_frames, "block_frames"), MAX_SCRATCH_SAMPLES // self.info.channels))
+        if self._sf.closed:
+            raise AudioFileError(f"{self.info.path}: reader is closed")
+        return self._frame_blocks(first, max(0, min(count, self.info.frames - first)), block)
+
+    def _frame_blocks(self, position: int, count: int, block: int) -> Iterator[np.ndarray]:
+        end = position + count
+        while position < end:
+            n = min(block, end - position)
+            try:
+                if self._sf.tell() != position:
+                    self._sf.seek(position)
+                got = self._sf.read(n, dtype="float32", always_2d=True)
+            except (sf.LibsndfileError, RuntimeError) as err:
+                raise AudioFileError(
+                    f"{self.info.path}: cannot decode past frame {position}: {_one_line(err)}"
+                ) from None
+            if len(got) == 0:
+                return
+            position += len(got)
+            yield got
+            if len(got) < n:
+                return
+
     def read(self, first_frame: int = 0, n_frames: int | None = None, channel: Channel = "mix") -> np.ndarray:
         """Frames ``[first_frame, first_frame + n_frames)`` as one float32 mono array.
 

@@ -1,0 +1,1 @@
+"""The level-meter and signal-generator docks (Qt)."""

@@ -1,0 +1,1 @@
+"""Audio output: streams that play to a device (Qt-free)."""
