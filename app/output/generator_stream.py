@@ -9,9 +9,10 @@ buffers, no lock, no import, no file or Python-level loop over samples.
 
 Stopping fades out: :meth:`GeneratorStream.stop` asks the generator for its
 raised-cosine fade (``fade_s``, 5 ms by default), the callback ends the stream
-once the fade has played (``CallbackStop``, so PortAudio drains what it holds),
+once the fade and a tail of silence as long as the output latency have played
+(``CallbackStop``; a sound server may drop what it still buffers when the stream closes),
 and :meth:`stop` waits for that before closing the device.  Nothing clicks at
-start either: the generator fades in.
+start either: after LEAD_S of silence the generator fades in.
 
 Output devices are named as input devices are (:func:`resolve_output_device`:
 None for the default, an index, or a unique part of the name); a device that
@@ -31,6 +32,10 @@ from specscope.dsp.generator import GeneratorSettings, SignalGenerator
 
 BLOCK_FRAMES = 1024
 """Frames per callback (21 ms at 48 kHz)."""
+LEAD_S = 0.05
+"""Silence played before the fade-in: a sound server that skips the first moments of a new stream skips only it."""
+TAIL_S = 0.05
+"""Silence played after the fade-out, beyond the stream's output latency, before the stream ends."""
 STOP_TIMEOUT_S = 2.0
 """Longest :meth:`GeneratorStream.stop` waits for the fade-out to play before closing anyway."""
 
@@ -154,6 +159,10 @@ class GeneratorStream:
         except (sd.PortAudioError, ValueError) as err:
             raise DeviceError(f"output device {self.device.label()} refused {settings.fs_hz:g} Hz, "
                               f"{channels} channel(s): {' '.join(str(err).split())}") from None
+        # After the fade, silence for the output latency and 50 ms more before the stream ends, so a
+        # sound server that drops what it still holds when the stream closes drops only zeros.
+        self._tail_left = round((float(self.stream.latency) + TAIL_S) * settings.fs_hz)
+        self._lead_left = round(LEAD_S * settings.fs_hz)
 
     # --- PortAudio's callback thread ------------------------------------------------
     def _callback(self, outdata, frames, time_info, status) -> None:
@@ -161,6 +170,10 @@ class GeneratorStream:
             self.n_underflows += 1
         gen, buf = self.generator, self._buf
         done = 0
+        if self._lead_left > 0:  # silence first, then the fade-in
+            done = min(frames, self._lead_left)
+            outdata[:done] = 0.0
+            self._lead_left -= done
         while done < frames:
             n = min(frames - done, BLOCK_FRAMES)
             if self._stop_at is not None and gen.n_rendered >= self._stop_at:
@@ -170,7 +183,9 @@ class GeneratorStream:
             done += n
         self.n_played += frames
         if gen.finished:
-            raise self._stop_exc
+            self._tail_left -= frames
+            if self._tail_left <= 0:
+                raise self._stop_exc
 
     # --- caller's thread ------------------------------------------------------------
     def start(self) -> None:
