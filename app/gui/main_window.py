@@ -42,6 +42,7 @@ from specscope.dsp.freq_scales import make_scale
 
 from .controls import Controls
 from .file_view import FileView
+from .meters import attach_meters
 from .settings import FFT_SIZES, LiveSettings, load_settings, qsettings, save_settings
 from .spectrogram_view import SpectrogramView
 from .spectrum_panel import SpectrumPanel
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
 
         self.refresh_devices()
         self._build_actions(dock)
+        self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
         self._apply_display_settings()
         self._restore_geometry()
 

@@ -162,7 +162,7 @@ class LevelsModel:
     def reset(self) -> None:
         """Back to silence: peaks, holds, clip flags, Leq and the integrated loudness start again."""
         self._levels.reset()
-        self._true_peak.reset()
+        self._true_peak.reset_peak()  # keep the signal's history: no step from zeros at the next block
         self._loudness.reset()
         self._tp_hold = np.zeros(self._columns)
         self._tp_last = np.zeros(self._columns)
