@@ -11,11 +11,14 @@ the ``test`` extra).  The file is bench_loudness.py's (pink noise at levels from
   ``levels`` runs the A-weighting on a helper thread beside loudness and true peak), peak RSS
   (``ru_maxrss``) above the interpreter's after its imports.
 
-Measured here (2 cores shared with other work, load 6-11; every figure is inflated and noisy):
-before the true-peak skip, the core's loudness + true peak alone took 1.63 s against pyloudnorm's
-1.93 s (bench_loudness.py); with it, true peak fell from ~0.9 s to ~0.1 s of CPU on this file, and
-the whole command is IIR-bound (K-weighting and A-weighting, scipy's ``sosfilt``, ~3.5 ns per
-sample, channel and section).  See the README for the figures of the last run.
+Measured here (2 shared cores, quiet, load 0.8), 10-minute stereo file:
+``specscope levels`` 0.89 s wall, 1.48 s CPU, +13.5 MB; pyloudnorm 1.15 s, +880 MB: 1.30x
+faster in wall time (0.78x in CPU time), the 3x target not met.  The core alone
+(bench_loudness.py: loudness + LRA + true peak) went from 1.33 s (0.96x pyloudnorm's 1.28 s)
+to 0.97 s (1.28x) with the true-peak skip.  What is left is IIR filtering: scipy's
+``sosfilt`` is latency-bound at about 3.5 ns per sample, channel and section, and the
+command runs K-weighting (2 sections, float64, in LoudnessMeter) and A-weighting
+(3 sections, float32) over 57.6 M samples.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 
 def run_ours(path: str) -> dict:
+    import scipy.signal  # noqa: F401  imported before the clock starts, as pyloudnorm is
+
+    import specscope.app.model.levels  # noqa: F401
     from specscope.app.cli.levels import measure_file
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
