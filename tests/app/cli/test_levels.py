@@ -112,3 +112,17 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
     assert main(["levels", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("specscope: ") and words in err
+
+
+def test_listen_levels_adds_momentary_short_term_loudness_and_true_peak(tmp_path, capsys):
+    from specscope.app.cli.listen import main as listen_main
+
+    path = tmp_path / "tone.wav"
+    sf.write(path, sine(1000.0, -18.0, 4.0), FS, subtype="FLOAT")
+    assert listen_main(["listen", "--file", str(path), "--levels", "--json", "--seconds", "3.5"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    last = [r for r in lines if "momentary_lufs" in r][-1]
+    # Mono 1 kHz at -18 dBFS: -18 - 3.01 LUFS (BS.1770's -0.691 offset and the 1 kHz K-gain cancel).
+    assert last["momentary_lufs"] == pytest.approx(-21.0, abs=0.1)
+    assert last["short_term_lufs"] == pytest.approx(-21.0, abs=0.1)  # 3 s of tone by the last line
+    assert last["true_peak_dbtp"] == pytest.approx(-18.0, abs=0.05)
