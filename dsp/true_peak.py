@@ -27,6 +27,16 @@ Method
   :meth:`TruePeakMeter.flush` (which appends zeros), exactly as
   ``scipy.signal.upfirdn(taps, x, L)`` would.
 * Arithmetic in float32 (relative error about 1e-6, 1e-5 dB).
+* Skipping what cannot matter: an interpolated value is
+  ``sum_k h_p[k] x[n - k]``, so over a stretch of SKIP_FRAMES windows it is
+  at most ``G max|x|`` with ``G = max_p sum_k |h_p[k]|`` (2.29 at 4x) and the
+  maximum over the stretch's samples.  Stretches whose bound does not exceed
+  the peak already found (at least the block's sample peak) are not
+  interpolated; the others are, loudest bound first, so the peak rises early
+  and more stretches drop out.  The result is the same maximum.  On
+  programme material with a loudness range (the 10-minute benchmark) this
+  removes most of the work; on a signal that sits within 7.2 dB of its peak
+  everywhere it removes none.
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ KAISER_BETA = 6.0
 TARGET_RATE_HZ = 176400.0
 CHUNK_FRAMES = 4096
 """Frames interpolated at once: bounds the window copy at 4096 x 24 float32 (384 kB)."""
+SKIP_FRAMES = 256
+"""Windows per stretch judged by one bound (see the module docstring)."""
 AMIN = 1e-10
 """Floor before the logarithm: -200 dBTP."""
 
@@ -121,6 +133,8 @@ class TruePeakMeter:
             self._kernel = np.ascontiguousarray(phases, dtype=np.float32)
             self._windows = np.empty((CHUNK_FRAMES, TAPS_PER_PHASE), np.float32)
             self._out = np.empty((CHUNK_FRAMES, factor - 1), np.float32)
+            self._gain = float(np.max(np.sum(np.abs(phases), axis=0)))
+            """G: no interpolated value exceeds G times the largest |sample| of its window."""
         self.reset()
 
     @property
@@ -158,23 +172,38 @@ class TruePeakMeter:
             buf = np.empty(keep + n, np.float32)
             buf[:keep] = self._hist[c]
             buf[keep:] = x[:, c]
-            peak = float(np.max(np.abs(buf[keep:])))
+            peak = max(self._peak[c], float(np.max(np.abs(buf[keep:]))))
             if keep:
-                peak = max(peak, self._interpolated_peak(buf))
+                peak = max(peak, self._interpolated_peak(buf, peak))
                 self._hist[c] = buf[n:]
             self._peak[c] = max(self._peak[c], peak)
 
-    def _interpolated_peak(self, buf: np.ndarray) -> float:
-        """Max |value| of the non-identity phases for every window of `buf` (history + block)."""
+    def _interpolated_peak(self, buf: np.ndarray, floor: float) -> float:
+        """Max |value| of the non-identity phases for every window of `buf` (history + block), or
+        `floor` if none exceeds it (stretches whose bound is below `floor` are skipped)."""
         windows = sliding_window_view(buf, TAPS_PER_PHASE)
-        peak = 0.0
-        for a in range(0, windows.shape[0], CHUNK_FRAMES):
-            w = windows[a : a + CHUNK_FRAMES]
-            m = w.shape[0]
+        n_win, k = windows.shape[0], SKIP_FRAMES
+        n_str = -(-n_win // k)
+        # Stretch j's windows read buf[j k : j k + k + T - 1], inside segments j and j + 1 of length k.
+        seg = np.zeros((n_str + 1) * k, np.float32)
+        np.abs(buf, out=seg[: buf.shape[0]])
+        seg_max = seg.reshape(n_str + 1, k).max(axis=1)
+        bound = self._gain * np.maximum(seg_max[:-1], seg_max[1:])
+        todo = np.flatnonzero(bound > floor)
+        todo = todo[np.argsort(-bound[todo], kind="stable")]
+        per_batch = CHUNK_FRAMES // k
+        peak = floor
+        while todo.shape[0]:
+            batch, todo = todo[:per_batch], todo[per_batch:]
+            m = 0
+            for j in batch:
+                w = windows[j * k : (j + 1) * k]
+                np.copyto(self._windows[m : m + w.shape[0]], w)
+                m += w.shape[0]
             # A contiguous copy lets the product go to BLAS (the strided view cannot).
-            np.copyto(self._windows[:m], w)
             np.matmul(self._windows[:m], self._kernel, out=self._out[:m])
             peak = max(peak, float(np.max(np.abs(self._out[:m]))))
+            todo = todo[bound[todo] > peak]
         return peak
 
     def flush(self) -> None:

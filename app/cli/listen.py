@@ -65,6 +65,8 @@ def register(subparsers, parents: list | None = None) -> None:
     from specscope.app.cli.bands import add_listen_band_options  # issue 13: --bands, --weighting, calibration
 
     add_listen_band_options(p)
+    p.add_argument("--levels", action="store_true",
+                   help="add momentary and short-term loudness (LUFS) and true peak (dBTP) to each line")
     p.set_defaults(func=cmd_listen)
 
 
@@ -117,7 +119,8 @@ def _open_source(args: argparse.Namespace, channel: str | int):
 class _Reporter:
     """Turns frames into one report per second of audio (worker thread) for the main thread to print."""
 
-    def __init__(self, pipeline_stats, out: queue.SimpleQueue) -> None:
+    def __init__(self, pipeline_stats, out: queue.SimpleQueue, extra=None) -> None:
+        self._extra = extra  # () -> dict of more fields (listen --levels), worker thread
         self._stats = pipeline_stats
         self._out = out
         self._next_s: float | None = None
@@ -143,7 +146,7 @@ class _Reporter:
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
         self._latencies = []
         self._out.put(
-            {
+            ({} if self._extra is None else self._extra()) | {
                 "t_s": round(f.t_s, 6),
                 "peak_hz": None if peak is None else peak.freq_hz,
                 "peak_dbfs": None if peak is None else peak.level_dbfs,
@@ -172,7 +175,8 @@ def _print_line(rep: dict, as_json: bool) -> None:
     print(
         f"t {rep['t_s']:8.2f} s  peak {_fmt(rep['peak_hz'], '10.3f')} Hz {_fmt(rep['peak_dbfs'], '7.2f')} dBFS  "
         f"rms {_fmt(rep['rms_dbfs'], '7.2f')} dBFS  frames {rep['frames']}  overflows {rep['overflows']}  "
-        f"dropped {rep['dropped']}  latency {_fmt(rep['latency_ms'], '.1f')} ms",
+        f"dropped {rep['dropped']}  latency {_fmt(rep['latency_ms'], '.1f')} ms"
+        + (_levels_text(rep) if "momentary_lufs" in rep else ""),
         flush=True,
     )
 
@@ -226,7 +230,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     errors: queue.SimpleQueue = queue.SimpleQueue()
     ended: queue.SimpleQueue = queue.SimpleQueue()
     holder: dict = {}
-    reporter = _Reporter(lambda: holder["pipe"].stats(), reports)
+    levels = _listen_levels(source) if args.levels else None  # issue 14: loudness and true peak each second
+    reporter = _Reporter(lambda: holder["pipe"].stats(), reports, extra=levels and levels.fields)
     if args.bands is not None:  # issue 13: band levels each second instead of the peak line
         from specscope.app.cli.bands import BandReporter
 
@@ -234,7 +239,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
             reporter = BandReporter(args, reports)
         except ValueError as err:
             raise CliError(one_line(err)) from None
-    pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1))
+    pipe = Pipeline(source, cfg, channel=channel, on_frames=reporter, on_error=errors.put, on_end=lambda: ended.put(1),
+                    on_block=levels)
     holder["pipe"] = pipe
     pipe.start()  # a DeviceError here is bad input: one line, status 2
     error = None
@@ -266,6 +272,18 @@ def cmd_listen(args: argparse.Namespace) -> int:
         print(f"specscope: {error}", file=sys.stderr, flush=True)
     _print_summary(_summary(pipe, source, reporter.t_s, error), args.json)
     return EXIT_SOURCE_FAILED if error is not None else 0
+
+
+def _listen_levels(source):
+    from specscope.app.cli.levels import ListenLevels
+
+    return ListenLevels(source.fs_hz, source.channels)
+
+
+def _levels_text(rep: dict) -> str:
+    from specscope.app.cli.levels import ListenLevels
+
+    return ListenLevels.text(rep)
 
 
 def main(argv: list[str] | None = None) -> int:

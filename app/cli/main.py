@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     from specscope.app.cli import batch as batch_cli  # issue 16: archives on Dask
 
     batch_cli.register(sub, parents=[common])
+    from specscope.app.cli import generate as generate_cli  # issue 14
+    from specscope.app.cli import levels as levels_cli
+
+    levels_cli.register(sub, parents=[common])
+    generate_cli.register(sub, parents=[common])
     return parser
 
 

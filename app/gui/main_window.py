@@ -37,6 +37,7 @@ from .settings import WindowSettings, clear_settings, load_settings, qsettings, 
 from .widgets import ElidedLabel
 
 __all__ = ["DEMO_NOTICE", "DOCK_MIN_WIDTH_PX", "HEALTH_ALARM_STYLE", "N_RECENT_FILES", "MainWindow", "demo_path"]
+from .meters import attach_meters
 
 REPAINT_INTERVAL_MS = 16
 """Repaint timer (a precise QTimer): 62.5 Hz, just above a common monitor's 60 Hz refresh; painting faster
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
 
         self.measurement = attach_measurement(self)
         self.live.panel_filter = self.measurement.panel_spectrum
+        self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
         self._restore_geometry()
         self.commands.refresh()
 

@@ -274,6 +274,10 @@ class Pipeline:
         ``on_samples(start, mono)`` from the worker thread with every block of
         mono samples it reads (absolute index of the first sample, float32):
         a tap for tests and recorders.
+    on_block : callable, optional
+        ``on_block(start, block)`` from the worker thread with every raw block it
+        reads, all channels, shape (n, channels), float32, read-only: the tap of
+        the level meters.  May be set (or cleared) while running.
     ring_s : float
         Ring buffer length in seconds (at least RING_MIN samples): how long
         the worker may stall before the source overwrites unread samples.
@@ -297,6 +301,7 @@ class Pipeline:
         on_error: Callable[[str], None] | None = None,
         on_end: Callable[[], None] | None = None,
         on_samples: Callable[[int, np.ndarray], None] | None = None,
+        on_block: Callable[[int, np.ndarray], None] | None = None,
         ring_s: float = RING_S,
         max_lag_s: float = MAX_LAG_S,
     ) -> None:
@@ -312,6 +317,7 @@ class Pipeline:
         self.on_error = on_error
         self.on_end = on_end
         self.on_samples = on_samples
+        self.on_block = on_block
         self.max_lag_s = float(max_lag_s)
         fs = float(source.fs_hz)
         self.ring = RingBuffer(max(round(ring_s * fs), RING_MIN), n_ch)
@@ -496,6 +502,10 @@ class Pipeline:
             start = ring.n_read - block.shape[0]
             if start != expected:
                 self._gap(start)
+            on_block = self.on_block
+            if on_block is not None:
+                block.flags.writeable = False
+                on_block(start, block)
             if block.shape[1] == 1:
                 mono = block.reshape(-1)  # ring.read returned a fresh contiguous copy
             elif self.channel == "mix":

@@ -1,1 +1,2 @@
-"""Audio output: the Qt-free playback engine (:mod:`specscope.app.output.playback`)."""
+"""Audio output (Qt-free): the file playback engine (:mod:`.playback`, :mod:`.research_playback`) and the
+signal generator's stream (:mod:`.generator_stream`)."""
