@@ -50,11 +50,8 @@ REPAINT_INTERVAL_MS = 16
 """Repaint timer (a precise QTimer): 62.5 Hz, just above a common monitor's 60 Hz refresh; painting faster
 than the screen refreshes costs CPU (15 ms, 66.7 Hz, cost about 6 % more) and shows nothing more."""
 SPECTRUM_EVERY_N_TICKS = 3
-"""The spectrum panel redraws on every third tick (about 21 Hz): a third of the cost."""
-PEAK_EVERY_N_TICKS = 6
-"""The peak marker and its label follow every sixth tick (about 10 Hz, a tuner's readout rate): digits
-changing faster cannot be read, and each estimate (about 1 ms in the GUI thread) was a quarter of the
-panel's cost."""
+"""The spectrum panel redraws on every third tick (about 21 Hz): a third of the cost.  The peak marker
+follows the worker's estimates (about 10 per second, :data:`~specscope.app.live.pipeline.PEAK_INTERVAL_S`)."""
 HEALTH_INTERVAL_S = 0.5
 HEALTH_ALARM_S = 5.0
 """The health indicator stays highlighted this long after audio was lost."""
@@ -387,6 +384,9 @@ class MainWindow(QMainWindow):
         self.spectrogram.append(db, times, seq0)
         self._latest = good[-1]
         self._latest_dt_s += len(good) * self.cfg.hop_s
+        peaks = [f.peak for f in good if f.peak is not None]  # estimated by the worker, about 10 per second
+        if peaks:
+            self._latest_peak = peaks[-1]
 
     def _on_tick(self) -> None:
         now = time.perf_counter()
@@ -394,11 +394,6 @@ class MainWindow(QMainWindow):
             self.spectrogram.refresh(now)
             self._ticks += 1
             if self._latest is not None and self._ticks % SPECTRUM_EVERY_N_TICKS == 0:
-                # LiveFrame.peak is estimated on first access: only for the frames whose peak is shown.
-                if self._ticks % PEAK_EVERY_N_TICKS == 0 or self._latest_peak is None:
-                    peak = self._latest.peak
-                    if peak is not None:
-                        self._latest_peak = peak
                 t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
                 self.spectrum.show_frame(self._latest.db, self._latest_peak, self._latest_dt_s, time_s=t_rel_s)
                 self._latest = None
