@@ -198,3 +198,51 @@ def test_a_one_frame_click_survives_shrinking_in_time(qtbot):
         bright = [sum(img.pixelColor(x, 25).getRgb()[:3]) for x in range(width)]
         # Column 17 falls in the pixel j with floor(j 65 / w) <= 17 < floor((j + 1) 65 / w).
         assert int(np.argmax(bright)) == pixel and sorted(bright)[-2] < bright[pixel]
+
+
+def _grab_row_luma(view: SpectrogramView) -> np.ndarray:
+    """Luma of every device-pixel column of the view's plot area, along its middle row (from a grab)."""
+    from PyQt6.QtGui import QImage
+
+    img = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ptr = img.constBits()
+    ptr.setsize(img.sizeInBytes())
+    argb = np.frombuffer(ptr, np.uint32).reshape(img.height(), img.bytesPerLine() // 4)
+    dpr = img.devicePixelRatio()
+    r = view.mapFromScene(view.getViewBox().sceneBoundingRect()).boundingRect()
+    row = argb[int(r.center().y() * dpr), int(r.left() * dpr) + 2: int(r.right() * dpr) - 2]
+    return ((row >> 16) & 255).astype(float) + ((row >> 8) & 255) + (row & 255)
+
+
+@pytest.mark.parametrize("n_fft", [256, 512, 2048])
+def test_constant_level_is_seamless_at_every_size_span_and_zoom(qtbot, n_fft):
+    # Issue 12 #3: black columns every few tiles at N 256 and 512, and at N 2048 zoomed in while paused.
+    cfg = StftConfig(48000.0, n_fft, n_fft // 8)  # the window's default overlap, 87.5 %
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    view.resize(1100, 400)
+    view.show()
+    history = FrameHistory(cfg, history_capacity(cfg, seconds=62.0))
+    view.set_view(history, make_scale("linear"))
+    view.set_levels(-120.0, 0.0)
+    n = int(61.0 / cfg.hop_s)
+    times = cfg.frame_times_s(n)
+    db = np.full((n, cfg.n_freqs), -60.0, np.float32)
+    for i in range(0, n, 500):
+        seq0 = history.next_seq
+        history.append(db[i: i + 500], times[i: i + 500])
+        view.append(db[i: i + 500], times[i: i + 500], seq0)
+    worst = []
+    for span_s in (1.0, 3.7, 10.0, 30.0, 60.0):
+        view.set_span(span_s)
+        view.refresh()
+        luma = _grab_row_luma(view)
+        worst.append((luma.min() / np.median(luma), f"span {span_s}"))
+    view.set_paused(True)
+    for width_s in np.geomspace(0.05, 20.0, 23):  # zoomed while paused: tiles of 1 to 2000 pixels
+        view.setXRange(-width_s - 0.3, -0.3, padding=0.0)
+        view.refresh()
+        luma = _grab_row_luma(view)
+        worst.append((luma.min() / np.median(luma), f"zoom {width_s:.3f} s"))
+    # Every column is the constant level's colour (-60 dBFS: mid-scale), none darker.
+    assert min(worst)[0] > 0.95, min(worst)
