@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 
 from specscope.app.io.export import write_spectrogram
 from specscope.app.live.history import FrameHistory, history_capacity
+from specscope.app.live.pause_buffer import PausedFrames
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
 
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         self.error_dialog: QMessageBox | None = None
         self.frames_received = 0
         self.frames_while_paused = 0
+        self.paused_frames = PausedFrames()
         self.frames_wrong_config = 0
         self._latest = None
         self._latest_peak = None
@@ -364,8 +366,13 @@ class MainWindow(QMainWindow):
     def _on_frames(self, frames: list) -> None:
         self.frames_received += len(frames)
         if self.spectrogram.paused:
+            # Capture goes on while paused: the frames wait (bounded) and join the history on resume.
             self.frames_while_paused += len(frames)
+            self.paused_frames.hold(frames, self.history.capacity if self.history is not None else 0)
             return
+        self._append_frames(frames)
+
+    def _append_frames(self, frames: list) -> None:
         if self.history is None:
             return
         good = [f for f in frames if f.cfg == self.cfg]
@@ -563,7 +570,9 @@ class MainWindow(QMainWindow):
 
     # --- pause, export, files ---------------------------------------------------
     def set_paused(self, paused: bool) -> None:
-        """Freeze the display (frames keep arriving and are counted, not drawn)."""
+        """Freeze the display; frames keep arriving, and on resume the view shows them (no gap)."""
+        if not paused:
+            self._append_frames(self.paused_frames.release())
         self.spectrogram.set_paused(paused)
         self.pause_action.setChecked(paused)
         self.pause_action.setText("Resume (Space)" if paused else "Pause (Space)")
