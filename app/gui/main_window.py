@@ -497,8 +497,7 @@ class MainWindow(QMainWindow):
         """Apply one group of display settings; only a scale or range change redraws the image from the history."""
         s = self.settings
         if group == "levels":
-            self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
-            self.spectrum.set_levels(s.floor_db, s.ceiling_db)
+            self.spectrogram.set_levels(s.floor_db, s.ceiling_db)  # the spectrum panel autoscales its own
         elif group == "colormap":
             self.spectrogram.set_colormap(s.colormap)
         elif group == "span":
@@ -534,7 +533,6 @@ class MainWindow(QMainWindow):
     def _apply_display_settings(self) -> None:
         s = self.settings
         self.spectrogram.set_levels(s.floor_db, s.ceiling_db)
-        self.spectrum.set_levels(s.floor_db, s.ceiling_db)
         self.spectrogram.set_colormap(s.colormap)
         self.spectrogram.set_span(s.span_s)
         self.spectrum.set_decay(s.decay_db_per_s)

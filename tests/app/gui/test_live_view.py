@@ -79,3 +79,21 @@ def test_a_long_pause_keeps_the_earlier_history_on_screen(qtbot, window):
     # The 30 s in view are all frames (none missing), the newest 30 s of the 50 s played.
     assert shown.size == pytest.approx(30.0 / hop_s, abs=2)
     assert np.all(db[:, :] == -50.0)
+
+
+def test_spectrum_panel_keeps_a_tone_above_the_colour_range_in_view(qtbot, window):
+    w = window
+    w.stop()
+    s = w.controls.settings()
+    s.floor_db, s.ceiling_db = -80.0, -20.0
+    w.controls.set_settings(s)
+    w.apply_controls("levels")
+    cfg = w.cfg
+    db = np.full(cfg.n_freqs, -95.0, np.float32)
+    db[43] = -12.0
+    w._on_frames([LiveFrame(db=db, t_s=100.0, index=0, cfg=cfg)])
+    for _ in range(3):
+        w._on_tick()
+    lo, hi = w.spectrum.getViewBox().viewRange()[0]
+    assert lo < -12.0 < hi and hi <= 0.0
+    assert (w.spectrogram.floor_db, w.spectrogram.ceiling_db) == (-80.0, -20.0)  # the colours keep theirs

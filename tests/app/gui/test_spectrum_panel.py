@@ -73,3 +73,22 @@ def test_settings_round_trip_and_bad_values(tmp_path):
         LiveSettings(floor_db=0.0, ceiling_db=-10.0).validated()
     with pytest.raises(ValueError, match="hop must be"):
         LiveSettings(n_fft=256, overlap="hop", hop=1000).stft_config(48000.0)
+
+
+def test_level_axis_autoscales_independently_of_the_colour_range(panel):
+    # Issue 12 #8: with the colour range -80 .. -20 dBFS a -12 dBFS tone left the panel.
+    cfg = StftConfig(48000.0, 2048, 256)
+    panel.set_view(cfg, make_scale("linear"), 0.0, 24000.0)
+    db = np.full(cfg.n_freqs, -95.0, dtype=np.float32)
+    db[53] = -12.0
+    peak = SimpleNamespace(freq_hz=53 * cfg.delta_f_hz, level_dbfs=-12.0, bin=53.0)
+    panel.show_frame(db, peak, 0.01)
+    lo, hi = panel.getViewBox().viewRange()[0]
+    assert lo <= -100.0 and hi == pytest.approx(0.0)  # narrower (-100) only after 2 s
+    assert lo < panel.marker.getData()[0][0] < hi
+    # A manual range holds whatever comes; the context menu's "autoscale" brings the data back in view.
+    panel.set_levels(-80.0, -20.0)
+    panel.show_frame(db, peak, 0.01)
+    assert panel.getViewBox().viewRange()[0] == [pytest.approx(-80.0), pytest.approx(-20.0)]
+    panel.set_autoscale(True)
+    assert panel.getViewBox().viewRange()[0][1] >= -12.0
