@@ -169,6 +169,9 @@ class MainWindow(QMainWindow):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.spectrogram.readout.connect(self._show_readout)
         self.spectrum.readout.connect(self._show_readout)
+        # Paused: the spectrum panel shows the frame under the cursor (or at the pause position).
+        self.spectrogram.frame_at_cursor.connect(
+            lambda db, t_s: self.spectrum.show_frame(db, None, 0.0, time_s=t_s, hold=False))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.spectrogram)
         split.addWidget(self.spectrum)

@@ -57,6 +57,8 @@ SMOOTH_MAX_LAG_S = 0.1
 SMOOTH_CATCH_UP = 0.25
 """Fraction of the gap to the aim (one batch behind the newest column) closed per repaint."""
 BATCH_AVERAGING = 0.05
+READOUT_REFRESH_S = 0.1
+"""While running, a still cursor's readout follows the scrolling frames at most this often (s)."""
 """Weight of a new batch in the running mean of the batch duration."""
 
 
@@ -231,11 +233,20 @@ class SpectrogramView(pg.PlotWidget):
     Signals
     -------
     readout(str)
-        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves;
-        ``''`` when it leaves the image area.
+        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves, and again when the view
+        changes under a still cursor (zoom, pan, Home/End, new settings; while running at most 10
+        times a second as the frames scroll by); ``''`` when it leaves the image area.
+    frame_at_cursor(object, float)
+        While paused: the history frame under the cursor (dBFS per bin, a copy) and its time as the axis
+        shows it (s); when the cursor leaves, the frame at the right edge of the view.  For the spectrum
+        panel: the spectrum at the cursor.
+
+    Paused, the wheel scrolls through time (vertical or horizontal wheel, a tenth of the view per
+    step) and Ctrl+wheel zooms time around the cursor, as in Audacity; drag pans; ←/→/Home/End jump.
     """
 
     readout = pyqtSignal(str)
+    frame_at_cursor = pyqtSignal(object, float)
 
     def __init__(self, parent=None) -> None:
         self.freq_axis = FrequencyAxis("left")
@@ -285,7 +296,11 @@ class SpectrogramView(pg.PlotWidget):
         self._follow_wall_s: float | None = None
         self._batch_s = 0.0
         """Running mean of the time spanned by one batch of frames from the pipeline (s)."""
+        self._mouse_pos: QPointF | None = None
+        """Scene position of the cursor over the image (None elsewhere), for refreshing the readout."""
+        self._readout_s = -1.0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.getViewBox().sigXRangeChanged.connect(lambda *_: self._refresh_readout(force=True))
         self.viewport().installEventFilter(self)
 
     # --- configuration ------------------------------------------------------
@@ -320,6 +335,7 @@ class SpectrogramView(pg.PlotWidget):
             db, times = history.ordered()
             self._write(row_map.apply(db), times, history.first_seq, time.perf_counter())
             self.refresh()
+        self._refresh_readout(force=True)
 
     def set_levels(self, floor_db: float, ceiling_db: float) -> None:
         """Colour range in dBFS: `floor_db` maps to the first LUT entry, `ceiling_db` to the last."""
@@ -438,6 +454,7 @@ class SpectrogramView(pg.PlotWidget):
             self.strip.update()
         if not self.paused:
             self._follow(time.perf_counter() if now_s is None else now_s)
+            self._refresh_readout()
 
     def _follow(self, now_s: float | None = None) -> None:
         """Scroll: x = 0 is the view offset t_ref_s; the axis stays fixed at -span .. 0."""
@@ -478,21 +495,41 @@ class SpectrogramView(pg.PlotWidget):
             return
         x0, x1 = self.getViewBox().viewRange()[0]
         width = x1 - x0
-        _, times = self.history.ordered_times()
-        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
         key = ev.key()
         if key == Qt.Key.Key_Left:
-            x0 = max(oldest, x0 - 0.2 * width)
+            x0 -= 0.2 * width
         elif key == Qt.Key.Key_Right:
-            x0 = min(0.0 - width, x0 + 0.2 * width)
+            x0 += 0.2 * width
         elif key == Qt.Key.Key_Home:
-            x0 = oldest
+            x0 = -math.inf
         elif key == Qt.Key.Key_End:
-            x0 = -width
+            x0 = math.inf
         else:
             super().keyPressEvent(ev)
             return
+        self._scroll_to(x0, width)
+        ev.accept()
+
+    def _scroll_to(self, x0: float, width: float) -> None:
+        """Show view times `x0 .. x0 + width` (s), kept between the oldest frame held and the newest."""
+        _, times = self.history.ordered_times()
+        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
+        x0 = min(max(x0, oldest), -width)
         self.setXRange(x0, x0 + width, padding=0.0)
+
+    def wheelEvent(self, ev) -> None:
+        """Paused: the wheel scrolls time (a tenth of the view per step; up or left is earlier) and
+        Ctrl+wheel zooms time around the cursor.  Running: the view follows the newest frame."""
+        if not self.paused or self.history is None or len(self.history) == 0:
+            ev.ignore()
+            return
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev)  # the ViewBox zooms x (its y is fixed) around the cursor
+            return
+        delta = ev.angleDelta()
+        steps = (delta.y() if delta.y() else delta.x()) / 120.0
+        x0, x1 = self.getViewBox().viewRange()[0]
+        self._scroll_to(x0 - 0.1 * steps * (x1 - x0), x1 - x0)
         ev.accept()
 
     def eventFilter(self, obj, ev) -> bool:
@@ -561,7 +598,44 @@ class SpectrogramView(pg.PlotWidget):
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(pos):
-            self.readout.emit("")
+            if self._mouse_pos is not None:
+                self._cursor_left()
             return
+        self._mouse_pos = QPointF(pos)
         p = vb.mapSceneToView(pos)
-        self.readout.emit(self.readout_at(p.x() + self.t_ref_s, p.y()))
+        t_s = p.x() + self.t_ref_s
+        self.readout.emit(self.readout_at(t_s, p.y()))
+        if self.paused:
+            self._emit_frame_at(t_s)
+
+    def _cursor_left(self) -> None:
+        self._mouse_pos = None
+        self.readout.emit("")
+        if self.paused:
+            self._emit_frame_at(self.visible_time_range_s()[1])  # back to the pause position
+
+    def _emit_frame_at(self, t_s: float) -> None:
+        """Paused: send the history frame nearest absolute time `t_s` (clamped to the frames held)."""
+        if self.history is None or len(self.history) == 0:
+            return
+        first, times = self.history.ordered_times()
+        i = int(np.clip(np.searchsorted(times, t_s), 0, len(times) - 1))
+        if i > 0 and abs(times[i - 1] - t_s) <= abs(times[i] - t_s):
+            i -= 1
+        seq = first + i
+        self.frame_at_cursor.emit(self.history.frame(seq).copy(), self.history.time_s(seq) - self.t_ref_s)
+
+    def _refresh_readout(self, force: bool = False) -> None:
+        """Readout (and, paused, the frame) at a cursor that has not moved, for what is under it now."""
+        if self._mouse_pos is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._readout_s < READOUT_REFRESH_S:
+            return
+        self._readout_s = now
+        self._on_mouse_moved(self._mouse_pos)
+
+    def leaveEvent(self, ev) -> None:
+        if self._mouse_pos is not None:
+            self._cursor_left()
+        super().leaveEvent(ev)

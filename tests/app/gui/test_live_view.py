@@ -97,3 +97,18 @@ def test_spectrum_panel_keeps_a_tone_above_the_colour_range_in_view(qtbot, windo
     lo, hi = w.spectrum.getViewBox().viewRange()[0]
     assert lo < -12.0 < hi and hi <= 0.0
     assert (w.spectrogram.floor_db, w.spectrogram.ceiling_db) == (-80.0, -20.0)  # the colours keep theirs
+
+
+def test_paused_spectrum_panel_shows_the_frame_under_the_cursor(qtbot, window):
+    from PyQt6.QtCore import QPointF
+
+    w = window
+    qtbot.waitUntil(lambda: w.history is not None and len(w.history) > 3 / w.cfg.hop_s, timeout=10000)
+    w.set_paused(True)
+    view = w.spectrogram
+    view.scene().sigMouseMoved.emit(view.getViewBox().mapViewToScene(QPointF(-1.5, 1000.0)))
+    seq = w.history.seq_at_time(-1.5 + view.t_ref_s)
+    np.testing.assert_array_equal(w.spectrum.last_db, w.history.frame(seq))
+    assert w.spectrum.last_time_s == pytest.approx(w.history.time_s(seq) - view.t_ref_s)
+    # The readout over the panel names that frame's time, not the newest frame's.
+    assert w.spectrum.readout_at(-50.0, 1000.0).startswith(f"t {w.spectrum.last_time_s:.3f} s")
