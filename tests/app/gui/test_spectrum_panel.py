@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QPointF, QSettings
 
 from specscope.app.gui.settings import LiveSettings, load_settings, save_settings
 from specscope.app.gui.spectrum_panel import SpectrumPanel
@@ -92,3 +92,19 @@ def test_level_axis_autoscales_independently_of_the_colour_range(panel):
     assert panel.getViewBox().viewRange()[0] == [pytest.approx(-80.0), pytest.approx(-20.0)]
     panel.set_autoscale(True)
     assert panel.getViewBox().viewRange()[0][1] >= -12.0
+
+
+def test_readout_under_a_still_cursor_follows_a_new_fft_size(panel):
+    # Issue 12 #6: after an FFT change the readout still named the old bins.
+    cfg = StftConfig(48000.0, 2048, 512)
+    panel.set_view(cfg, make_scale("linear"), 0.0, 24000.0)
+    panel.show_frame(np.full(cfg.n_freqs, -70.0, np.float32), None, 0.0)
+    readouts = []
+    panel.readout.connect(readouts.append)
+    vb = panel.getViewBox()
+    panel.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(-50.0, 1000.0)))
+    assert "bin 43 (1007.8 Hz)" in readouts[-1]
+    big = StftConfig(48000.0, 8192, 2048)
+    panel.set_view(big, make_scale("linear"), 0.0, 24000.0)
+    # The same cursor (about 1008 Hz, the view's range moved by half a bin) now names an N 8192 bin of 5.86 Hz.
+    assert "bin 172 (1007.8 Hz)" in readouts[-1]
