@@ -579,7 +579,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("Resume (Space)" if paused else "Pause (Space)")
         if paused:
             self.spectrogram.setFocus()
-            self.statusBar().showMessage("Paused: drag, wheel or ←/→/Home/End to look back; Space resumes", 0)
+            self.statusBar().showMessage(
+                "Paused: wheel, drag or ←/→/Home/End to look back, Ctrl+wheel zooms; Space resumes", 0)
         else:
             self.statusBar().clearMessage()
 
