@@ -215,7 +215,7 @@ def route_native_stderr(path: str | os.PathLike | None = None) -> Path | None:
             libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
             libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
             stderr_ptr = ctypes.c_void_p.in_dll(libc, "stderr")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, TypeError):  # no C stderr symbol here (macOS, Windows)
             return None
         stream = libc.fopen(os.fsencode(path), b"a")
         if not stream:
