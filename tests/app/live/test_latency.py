@@ -12,18 +12,23 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
 from specscope.app.live.capture import CaptureSource
 from specscope.app.live.pipeline import Pipeline
 from specscope.dsp.config import StftConfig
 
 FS_HZ = 48000
-LOOPBACK_TOLERANCE_MS = 5.0
-"""Stated bound: reported latency within 5 ms of the loopback's (measured: within 0.3-1.5 ms).
+LOOPBACK_TOLERANCE_MS = 8.0
+"""Stated bound: the median of (reported - loopback) over the clicks within 6 ms, and no click more than
+8 ms off; measured: +0.3 to +4.6 ms between runs, spread within a run under 1 ms.  And strictly (1 ms
+for timer resolution): no reported latency above the time from the output *callback* that wrote the
+click to the frame's publication, since a sample cannot be recorded before it was written.
 
-The loopback's own uncertainty is PortAudio's estimate of the output DAC time (about 10.6 ms at low
-latency on the null sink) and the sink's 10 ms rendering steps."""
+The loopback's own uncertainty is on the playback side: PortAudio's estimate of the output DAC time
+(about 10.6 ms at low latency on the null sink) and the sink's 10 ms rendering steps; on a loaded
+machine one click in eight came back 8 ms later than its estimated playback time, so one click may
+exceed the bound *below* (loopback longer than reported)."""
+MEDIAN_TOLERANCE_MS = 6.0
 N_CLICKS = 8
 
 
@@ -48,7 +53,7 @@ def test_latency_is_never_negative_and_agrees_with_a_loopback(pulse_server):
         if want.is_set():
             want.clear()
             out[:32, 0] = 0.5
-            clicks.append(now + (time_info.outputBufferDacTime - time_info.currentTime))
+            clicks.append((now, now + (time_info.outputBufferDacTime - time_info.currentTime)))
 
     out = sd.OutputStream(device="pulse", samplerate=FS_HZ, channels=1, dtype="float32", latency="low",
                           blocksize=256, callback=play)
@@ -73,9 +78,15 @@ def test_latency_is_never_negative_and_agrees_with_a_loopback(pulse_server):
     loud = np.flatnonzero(np.abs(y) > 0.2) + blocks[0][0]
     onsets = [int(loud[0])] + [int(b) for a, b in itertools.pairwise(loud) if b - a > FS_HZ // 10]
     assert len(onsets) == len(clicks) == N_CLICKS
-    for played_s, click in zip(clicks, onsets, strict=True):
+    diffs_ms = []
+    for (written_s, played_s), click in zip(clicks, onsets, strict=True):
         i = int(np.flatnonzero(pub[:, 0] + cfg.n_fft - 1 >= click)[0])
         start, reported_ms, pub_s = pub[i]
         behind_ms = 1e3 * (start + cfg.n_fft - 1 - click) / FS_HZ  # the frame's last sample is this much later
         loopback_ms = 1e3 * (pub_s - played_s) - behind_ms
-        assert reported_ms == pytest.approx(loopback_ms, abs=LOOPBACK_TOLERANCE_MS)
+        diffs_ms.append(reported_ms - loopback_ms)
+        assert reported_ms <= 1e3 * (pub_s - written_s) - behind_ms + 1.0
+    diffs_ms = np.array(diffs_ms)
+    assert abs(np.median(diffs_ms)) <= MEDIAN_TOLERANCE_MS, diffs_ms
+    assert diffs_ms.max() <= LOOPBACK_TOLERANCE_MS, diffs_ms
+    assert np.sum(np.abs(diffs_ms) > LOOPBACK_TOLERANCE_MS) <= 1, diffs_ms
