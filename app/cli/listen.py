@@ -125,6 +125,7 @@ class _Reporter:
         self._out = out
         self._next_s: float | None = None
         self._latencies: list[float] = []
+        self._peak = None
         self.t_s = 0.0
 
     def __call__(self, frames) -> None:
@@ -133,6 +134,8 @@ class _Reporter:
                 self._next_s = f.t_s + REPORT_EVERY_S
             if f.latency_ms is not None:
                 self._latencies.append(f.latency_ms)
+            if f.peak is not None:
+                self._peak = f.peak  # the worker estimates about 10 per second: the newest is < 0.1 s old
             self.t_s = f.t_s
             if f.t_s >= self._next_s:
                 self._next_s += REPORT_EVERY_S * max(1, math.floor((f.t_s - self._next_s) / REPORT_EVERY_S) + 1)
@@ -140,7 +143,7 @@ class _Reporter:
 
     def _emit(self, f) -> None:
         st = self._stats()
-        peak = f.peak  # estimated for this frame only
+        peak = self._peak
         if peak is not None and peak.level_dbfs <= SILENCE_DBFS:
             peak = None  # digital silence has no peak
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolic
 
 from specscope.app.io.export import write_spectrogram
 from specscope.app.live.history import FrameHistory, history_capacity
+from specscope.app.live.pause_buffer import PausedFrames
 from specscope.app.model.settings import DisplaySettings
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import make_scale
@@ -27,10 +28,6 @@ from .spectrum_panel import SpectrumPanel
 
 SPECTRUM_EVERY_N_TICKS = 3
 """The spectrum panel redraws on every third tick (about 21 Hz): a third of the cost."""
-PEAK_EVERY_N_TICKS = 6
-"""The peak marker and its label follow every sixth tick (about 10 Hz, a tuner's readout rate): digits
-changing faster cannot be read, and each estimate (about 1 ms in the GUI thread) was a quarter of the
-panel's cost."""
 SPECTRUM_MIN_WIDTH_PX = 250
 """The spectrum panel's narrowest width (room for the peak label), small enough for an 800 px window."""
 
@@ -77,6 +74,9 @@ class LiveTab(QWidget):
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.spectrogram.readout.connect(self._show_readout)
+        # Paused: the spectrum panel shows the frame under the cursor (or at the pause position).
+        self.spectrogram.frame_at_cursor.connect(
+            lambda db, t_s: self.spectrum.show_frame(db, None, 0.0, time_s=t_s, hold=False))
         self.spectrum.readout.connect(self._show_readout)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.spectrogram)
@@ -94,6 +94,8 @@ class LiveTab(QWidget):
         self.history: FrameHistory | None = None
         self.frames_received = 0
         self.frames_while_paused = 0
+        self.paused_frames = PausedFrames()
+        """Frames that arrived while paused (bounded by the history's capacity); they join the history on resume."""
         self.frames_wrong_config = 0
         self.rebase_time = False
         """Set when the input reopens: its clock restarts, new frames continue after the kept history."""
@@ -124,7 +126,6 @@ class LiveTab(QWidget):
         self.display = d = display
         if group in ("levels", None):
             self.spectrogram.set_levels(d.floor_db, d.ceiling_db)
-            self.spectrum.set_levels(d.floor_db, d.ceiling_db)
         if group in ("colormap", None):
             self.spectrogram.set_colormap(d.colormap)
         if group in ("span", None):
@@ -152,11 +153,16 @@ class LiveTab(QWidget):
 
     # --- frames ---------------------------------------------------------------------
     def add_frames(self, frames: list) -> None:
-        """Append a batch of frames from the pipeline (counted, not drawn, while paused)."""
+        """Append a batch of frames from the pipeline; while paused they wait and join the history on resume."""
         self.frames_received += len(frames)
         if self.spectrogram.paused:
+            # Capture goes on while paused: the frames wait (bounded) and join the history on resume.
             self.frames_while_paused += len(frames)
+            self.paused_frames.hold(frames, self.history.capacity if self.history is not None else 0)
             return
+        self._append_frames(frames)
+
+    def _append_frames(self, frames: list) -> None:
         if self.history is None:
             return
         good = [f for f in frames if f.cfg == self.cfg]
@@ -183,11 +189,9 @@ class LiveTab(QWidget):
         self._ticks += 1
         if self._latest is None or self._ticks % SPECTRUM_EVERY_N_TICKS:
             return
-        # LiveFrame.peak is estimated on first access: only for the frames whose peak is shown.
-        if self._ticks % PEAK_EVERY_N_TICKS == 0 or self._latest_peak is None:
-            peak = self._latest.peak
-            if peak is not None:
-                self._latest_peak = peak
+        # The worker fits the peak of a batch's newest frame about 10 times a second; others carry None.
+        if self._latest.peak is not None:
+            self._latest_peak = self._latest.peak
         t_rel_s = self._latest.t_s + self._time_offset_s - self.spectrogram.t_ref_s  # as the time axis shows it
         db, peak = self._latest.db, self._latest_peak
         if self.panel_filter is not None:  # the measurement dock's averaged, weighted spectrum (issue 13)
@@ -202,7 +206,9 @@ class LiveTab(QWidget):
         return bool(self.spectrogram.paused)
 
     def set_paused(self, paused: bool) -> None:
-        """Freeze the display (frames keep arriving and are counted, not drawn)."""
+        """Freeze the display; frames keep arriving, and on resume the view shows them (no gap)."""
+        if not paused:
+            self._append_frames(self.paused_frames.release())
         self.spectrogram.set_paused(paused)
         if paused:
             self.spectrogram.setFocus()

@@ -342,7 +342,8 @@ class MainWindow(QMainWindow):
         self.live.set_paused(paused)
         self.commands.refresh()
         if paused:
-            self.statusBar().showMessage("Paused: drag, wheel or ←/→/Home/End to look back; Space resumes", 0)
+            self.statusBar().showMessage(
+                "Paused: wheel, drag or ←/→/Home/End to look back, Ctrl+wheel zooms; Space resumes", 0)
         else:
             self.statusBar().clearMessage()
 

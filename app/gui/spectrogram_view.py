@@ -4,7 +4,7 @@ frequency axis, with a colour bar and cursor readout.
 Thread: the Qt GUI thread.
 
 Each tile is a pyqtgraph ``ImageItem`` holding ``TILE_COLS`` columns (frames)
-(plus a copy of the next tile's first column, see ``_Tile``)
+(plus a copy of the next tile's first column, see :class:`~specscope.app.gui.spectrogram_tiles.Tile`)
 of row-major float32 data, drawn with fixed levels and a 256-entry lookup
 table.  A new frame writes one column into the newest tile; scrolling moves the
 view's time range (the "view offset"), so per repaint only the tile that
@@ -33,21 +33,19 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QImage, QPixmap
-from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView
+from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.app.live.history import FrameHistory
 from specscope.app.model.readouts import cursor_readout
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
-from specscope.dsp.pooling import even_starts, max_pool
 
 from .axes import FrequencyAxis, TimeAxis, cache_axis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
+from .spectrogram_tiles import EMPTY_DB, TILE_COLS, Strip, Tile, TileImage
 
-TILE_COLS = 64
-EMPTY_DB = -400.0
-"""Value of columns not yet written (below any floor: drawn in the floor colour)."""
+__all__ = ["EMPTY_DB", "TILE_COLS", "SpectrogramView"]
+
 LOG_MEL_ROWS = 1024
 """Rows of the image on log and mel scales (evenly spaced in the scale's coordinate)."""
 LINEAR_MAX_ROWS = 4096
@@ -58,144 +56,9 @@ SMOOTH_MAX_LAG_S = 0.1
 SMOOTH_CATCH_UP = 0.25
 """Fraction of the gap to the aim (one batch behind the newest column) closed per repaint."""
 BATCH_AVERAGING = 0.05
+READOUT_REFRESH_S = 0.1
+"""While running, a still cursor's readout follows the scrolling frames at most this often (s)."""
 """Weight of a new batch in the running mean of the batch duration."""
-
-
-def _pool_max(data: np.ndarray, n_out: int, axis: int) -> np.ndarray:
-    """Maximum over `n_out` equal runs of `data` along `axis` (:func:`specscope.dsp.pooling.max_pool`)."""
-    return max_pool(data, even_starts(data.shape[axis], n_out), axis=axis)
-
-
-class _TileImage(pg.ImageItem):
-    """One tile's ImageItem, drawn from an opaque pixmap of its on-screen size.
-
-    Not an item of the scene: it holds the data, levels, colour table and placement (``setRect``),
-    and :class:`_Strip` calls :meth:`draw` for it.
-
-    Scrolling translates the strip by whole device pixels, so a tile's on-screen size only changes when
-    the view is resized or zoomed.  The tile keeps an RGB32 pixmap of exactly that size and draws it
-    unscaled at a whole-pixel position: a plain copy per repaint.  (Qt's DeviceCoordinateCache does
-    the same with a transparent pixmap, which must be alpha-blended on every repaint: about 5 % of a
-    core more for a full window.)  Only a tile whose data, levels or colours changed is re-made.
-
-    Where the screen has fewer pixels than the tile has rows (bins) or columns (frames), each pixel
-    shows the maximum of the values it covers, so a one-bin tone or a one-frame click never falls
-    between pixels; where it has more, values are repeated (nearest neighbour).  Colours: pyqtgraph's
-    rule for fixed levels and a 256-entry table, ``index = clip((db - floor) * 256 / (ceiling - floor), 0, 255)``.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(axisOrder="row-major")
-        self.last_seq = -1
-        self._pixmap: QPixmap | None = None
-        self._pixmap_key: tuple[int, int, bool, bool] | None = None
-
-    def device_image(self, width: int, height: int, flip_x: bool = False, flip_y: bool = False) -> QImage:
-        """The tile as an RGB32 image of `width` x `height` device pixels (see the class notes).
-
-        `flip_y` puts row 0 at the bottom, as in a view whose y axis points up.
-        """
-        lo, hi = (float(v) for v in self.levels)
-        lut = np.asarray(self.lut, dtype=np.uint32)
-        table = np.uint32(0xFF000000) | (lut[:, 0] << 16) | (lut[:, 1] << 8) | lut[:, 2]
-        scale = np.float32(lut.shape[0] / (hi - lo) if hi > lo else 0.0)
-        # Colour indices first: they rise with the level, so pooling them pools the levels, in a quarter
-        # of the memory.
-        index = np.clip((np.asarray(self.image, dtype=np.float32) - np.float32(lo)) * scale, 0,
-                        lut.shape[0] - 1).astype(np.uint8)
-        if height < index.shape[0]:
-            index = _pool_max(index, height, axis=0)
-        if width < index.shape[1]:
-            index = _pool_max(index, width, axis=1)
-        if flip_y:
-            index = index[::-1]
-        if flip_x:
-            index = index[:, ::-1]
-        argb = np.ascontiguousarray(table[index])
-        rows, cols = argb.shape
-        image = QImage(argb.data, cols, rows, 4 * cols, QImage.Format.Format_RGB32).copy()
-        if (cols, rows) != (width, height):
-            image = image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                 Qt.TransformationMode.FastTransformation)
-        return image
-
-    def draw(self, painter, target: QRectF, flip_x: bool, flip_y: bool, dpr: float) -> None:
-        """Copy the tile's pixmap to `target` (logical pixels of an untransformed painter), made anew
-        when its device size, its orientation, or its data, levels or colours changed."""
-        width, height = round(target.width() * dpr), round(target.height() * dpr)
-        if width < 1 or height < 1:
-            return
-        key = (width, height, flip_x, flip_y)
-        if self._pixmap is None or self._pixmap_key != key or self._renderRequired:
-            # setImage/updateImage, setLevels and setLookupTable all set _renderRequired.
-            self._pixmap = QPixmap.fromImage(self.device_image(*key))
-            self._pixmap.setDevicePixelRatio(dpr)
-            self._pixmap_key = key
-            self._renderRequired = False
-        painter.drawPixmap(QPointF(round(target.left() * dpr) / dpr, round(target.top() * dpr) / dpr), self._pixmap)
-
-
-class _Strip(QGraphicsItem):
-    """The scrolling group of tiles, painted in one call.
-
-    The tiles (pyqtgraph ImageItems holding the data, levels, colour table and placement) are not
-    items of the scene themselves: with ~30 tiles in the scene, Qt called Python for each tile's
-    paint and bounding rect on every repaint (about 8 % of a core at 62 repaints/s).  The strip asks
-    each visible tile for its pixmap and copies it at the tile's place, whole device pixels.
-    A plain QGraphicsItem, not a pyqtgraph GraphicsObject, so moving it (every repaint) calls no
-    Python ``itemChange``.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tiles: list[_Tile] = []
-        self._bounds = QRectF()
-
-    def update_bounds(self) -> None:
-        """Recompute the union of the tiles' rectangles (call after placing or removing tiles)."""
-        bounds = QRectF()
-        for tile in self.tiles:
-            bounds = bounds.united(tile.rect)
-        self.prepareGeometryChange()
-        self._bounds = bounds
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(self._bounds)
-
-    def paint(self, painter, *args) -> None:
-        world = painter.worldTransform()
-        if world.m12() != 0.0 or world.m21() != 0.0:  # a rotated view (never in this window): plain scaling
-            for tile in self.tiles:
-                painter.drawImage(tile.rect, tile.item.device_image(TILE_COLS + 1, tile.data.shape[0]))
-            return
-        clip = painter.clipBoundingRect() if painter.hasClipping() else QRectF()
-        dpr = painter.device().devicePixelRatioF()
-        flip_x, flip_y = world.m11() < 0.0, world.m22() < 0.0  # y up: row 0 (lowest frequency) at the bottom
-        # Targets are in the widget's logical pixels.  (The world transform, not deviceTransform: the latter
-        # adds the widget's offset inside its window, which resetTransform keeps, so it would count twice.)
-        painter.save()
-        painter.resetTransform()
-        for tile in self.tiles:
-            if clip.isEmpty() or clip.intersects(tile.rect):
-                tile.item.draw(painter, world.mapRect(tile.rect), flip_x, flip_y, dpr)
-        painter.restore()
-
-
-class _Tile:
-    __slots__ = ("data", "dirty", "item", "n", "rect", "seq0", "t0_s")
-
-    def __init__(self, item: _TileImage, n_rows: int) -> None:
-        self.item = item
-        # One extra column repeats the next tile's first column: cached tiles are placed on whole device
-        # pixels, and the overlap hides the 1-pixel seam that rounding can leave between neighbours.
-        self.data = np.full((n_rows, TILE_COLS + 1), EMPTY_DB, dtype=np.float32)
-        self.n = 0
-        self.seq0 = 0
-        self.t0_s = 0.0
-        self.dirty = False
-        self.rect = QRectF()
-        """The tile's rectangle in the strip's coordinates (s, scale coordinate u)."""
 
 
 class SpectrogramView(pg.PlotWidget):
@@ -204,11 +67,20 @@ class SpectrogramView(pg.PlotWidget):
     Signals
     -------
     readout(str)
-        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves;
-        ``''`` when it leaves the image area.
+        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves, and again when the view
+        changes under a still cursor (zoom, pan, Home/End, new settings; while running at most 10
+        times a second as the frames scroll by); ``''`` when it leaves the image area.
+    frame_at_cursor(object, float)
+        While paused: the history frame under the cursor (dBFS per bin, a copy) and its time as the axis
+        shows it (s); when the cursor leaves, the frame at the right edge of the view.  For the spectrum
+        panel: the spectrum at the cursor.
+
+    Paused, the wheel scrolls through time (vertical or horizontal wheel, a tenth of the view per
+    step) and Ctrl+wheel zooms time around the cursor, as in Audacity; drag pans; ←/→/Home/End jump.
     """
 
     readout = pyqtSignal(str)
+    frame_at_cursor = pyqtSignal(object, float)
 
     def __init__(self, parent=None) -> None:
         self.freq_axis = FrequencyAxis("left")
@@ -240,15 +112,15 @@ class SpectrogramView(pg.PlotWidget):
         self.scale: FrequencyScale = LinearScale()
         self.f_range_hz = (0.0, math.inf)
         self.row_map: BinRowMap | None = None
-        self.tiles: list[_Tile] = []
+        self.tiles: list[Tile] = []
         self._max_tiles = 2
-        self._free: list[_Tile] = []
+        self._free: list[Tile] = []
         self._bounds_stale = False
         """A tile was placed since the strip last measured its bounds (see :meth:`refresh`)."""
         self.last_time_s: float | None = None
         self.t_ref_s = 0.0
         """Absolute time (s) shown at view x = 0: the strip sits at x = -t_ref_s."""
-        self.strip = _Strip()
+        self.strip = Strip()
         self.addItem(self.strip)
         self._arrival_s = np.zeros(1, dtype=np.float64)
         self.paint_latencies_s: list[float] = []
@@ -258,7 +130,11 @@ class SpectrogramView(pg.PlotWidget):
         self._follow_wall_s: float | None = None
         self._batch_s = 0.0
         """Running mean of the time spanned by one batch of frames from the pipeline (s)."""
+        self._mouse_pos: QPointF | None = None
+        """Scene position of the cursor over the image (None elsewhere), for refreshing the readout."""
+        self._readout_s = -1.0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.getViewBox().sigXRangeChanged.connect(lambda *_: self._refresh_readout(force=True))
         self.viewport().installEventFilter(self)
 
     # --- configuration ------------------------------------------------------
@@ -293,6 +169,7 @@ class SpectrogramView(pg.PlotWidget):
             db, times = history.ordered()
             self._write(row_map.apply(db), times, history.first_seq, time.perf_counter())
             self.refresh()
+        self._refresh_readout(force=True)
 
     def set_levels(self, floor_db: float, ceiling_db: float) -> None:
         """Colour range in dBFS: `floor_db` maps to the first LUT entry, `ceiling_db` to the last."""
@@ -370,7 +247,7 @@ class SpectrogramView(pg.PlotWidget):
         if rows.shape[1]:
             self.last_time_s = float(times_s[rows.shape[1] - 1])
 
-    def _new_tile(self, t0_s: float, seq0: int) -> _Tile:
+    def _new_tile(self, t0_s: float, seq0: int) -> Tile:
         assert self.cfg is not None and self.row_map is not None
         if len(self.tiles) >= self._max_tiles:
             tile = self.tiles.pop(0)
@@ -378,7 +255,7 @@ class SpectrogramView(pg.PlotWidget):
         elif self._free:
             tile = self._free.pop()
         else:
-            tile = _Tile(_TileImage(), self.row_map.n_rows)
+            tile = Tile(TileImage(), self.row_map.n_rows)
             tile.item.setImage(tile.data, autoLevels=False, levels=(self.floor_db, self.ceiling_db), lut=self._lut)
         tile.n, tile.seq0, tile.t0_s = 0, seq0, t0_s
         hop_s = self.cfg.hop_s
@@ -411,6 +288,7 @@ class SpectrogramView(pg.PlotWidget):
             self.strip.update()
         if not self.paused:
             self._follow(time.perf_counter() if now_s is None else now_s)
+            self._refresh_readout()
 
     def _follow(self, now_s: float | None = None) -> None:
         """Scroll: x = 0 is the view offset t_ref_s; the axis stays fixed at -span .. 0."""
@@ -451,21 +329,41 @@ class SpectrogramView(pg.PlotWidget):
             return
         x0, x1 = self.getViewBox().viewRange()[0]
         width = x1 - x0
-        _, times = self.history.ordered_times()
-        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
         key = ev.key()
         if key == Qt.Key.Key_Left:
-            x0 = max(oldest, x0 - 0.2 * width)
+            x0 -= 0.2 * width
         elif key == Qt.Key.Key_Right:
-            x0 = min(0.0 - width, x0 + 0.2 * width)
+            x0 += 0.2 * width
         elif key == Qt.Key.Key_Home:
-            x0 = oldest
+            x0 = -math.inf
         elif key == Qt.Key.Key_End:
-            x0 = -width
+            x0 = math.inf
         else:
             super().keyPressEvent(ev)
             return
+        self._scroll_to(x0, width)
+        ev.accept()
+
+    def _scroll_to(self, x0: float, width: float) -> None:
+        """Show view times `x0 .. x0 + width` (s), kept between the oldest frame held and the newest."""
+        _, times = self.history.ordered_times()
+        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
+        x0 = min(max(x0, oldest), -width)
         self.setXRange(x0, x0 + width, padding=0.0)
+
+    def wheelEvent(self, ev) -> None:
+        """Paused: the wheel scrolls time (a tenth of the view per step; up or left is earlier) and
+        Ctrl+wheel zooms time around the cursor.  Running: the view follows the newest frame."""
+        if not self.paused or self.history is None or len(self.history) == 0:
+            ev.ignore()
+            return
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev)  # the ViewBox zooms x (its y is fixed) around the cursor
+            return
+        delta = ev.angleDelta()
+        steps = (delta.y() if delta.y() else delta.x()) / 120.0
+        x0, x1 = self.getViewBox().viewRange()[0]
+        self._scroll_to(x0 - 0.1 * steps * (x1 - x0), x1 - x0)
         ev.accept()
 
     def eventFilter(self, obj, ev) -> bool:
@@ -534,7 +432,44 @@ class SpectrogramView(pg.PlotWidget):
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(pos):
-            self.readout.emit("")
+            if self._mouse_pos is not None:
+                self._cursor_left()
             return
+        self._mouse_pos = QPointF(pos)
         p = vb.mapSceneToView(pos)
-        self.readout.emit(self.readout_at(p.x() + self.t_ref_s, p.y()))
+        t_s = p.x() + self.t_ref_s
+        self.readout.emit(self.readout_at(t_s, p.y()))
+        if self.paused:
+            self._emit_frame_at(t_s)
+
+    def _cursor_left(self) -> None:
+        self._mouse_pos = None
+        self.readout.emit("")
+        if self.paused:
+            self._emit_frame_at(self.visible_time_range_s()[1])  # back to the pause position
+
+    def _emit_frame_at(self, t_s: float) -> None:
+        """Paused: send the history frame nearest absolute time `t_s` (clamped to the frames held)."""
+        if self.history is None or len(self.history) == 0:
+            return
+        first, times = self.history.ordered_times()
+        i = int(np.clip(np.searchsorted(times, t_s), 0, len(times) - 1))
+        if i > 0 and abs(times[i - 1] - t_s) <= abs(times[i] - t_s):
+            i -= 1
+        seq = first + i
+        self.frame_at_cursor.emit(self.history.frame(seq).copy(), self.history.time_s(seq) - self.t_ref_s)
+
+    def _refresh_readout(self, force: bool = False) -> None:
+        """Readout (and, paused, the frame) at a cursor that has not moved, for what is under it now."""
+        if self._mouse_pos is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._readout_s < READOUT_REFRESH_S:
+            return
+        self._readout_s = now
+        self._on_mouse_moved(self._mouse_pos)
+
+    def leaveEvent(self, ev) -> None:
+        if self._mouse_pos is not None:
+            self._cursor_left()
+        super().leaveEvent(ev)

@@ -9,17 +9,23 @@ so the two can share (link) their frequency range; level in dBFS runs along
 the horizontal axis.  Data are drawn per display row (the maximum of the bins
 each row covers, see :class:`~specscope.dsp.freq_scales.BinRowMap`), so a
 narrow peak stays visible on any scale.
+
+The level axis has its own range (:class:`~specscope.app.live.level_range.LevelRange`), independent of
+the spectrogram's colour range: autoscaled to the trace and the peak hold by default, or fixed
+(:meth:`SpectrumPanel.set_levels`, or "Keep this level range" in the panel's context menu).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, pyqtSignal
-from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView
+from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView, QMenu
 
+from specscope.app.live.level_range import LevelRange
 from specscope.app.model.readouts import cursor_readout, note_name, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
@@ -27,6 +33,8 @@ from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, ma
 from .axes import FrequencyAxis, cache_axis
 
 DEFAULT_DECAY_DB_PER_S = 20.0
+READOUT_REFRESH_S = 0.1
+"""A still cursor's readout follows the data at most this often (s)."""
 
 
 class PeakLike(Protocol):
@@ -114,12 +122,17 @@ class SpectrumPanel(pg.PlotWidget):
         self.row_map: BinRowMap | None = None
         self.scale: FrequencyScale = LinearScale()
         self.decay_db_per_s = DEFAULT_DECAY_DB_PER_S
-        self.floor_db, self.ceiling_db = -120.0, 0.0
+        self.levels = LevelRange()
+        self.setXRange(self.levels.lo_db, self.levels.hi_db, padding=0.0)
         self.last_db: np.ndarray | None = None
         self.last_time_s: float | None = None
         self._hold_rows: np.ndarray | None = None
         self._peak_text = ""
         self._shown_peak: PeakLike | None = None
+        self._mouse_pos: QPointF | None = None
+        """Scene position of the cursor over the plot (None when it is elsewhere): the readout is refreshed
+        there when the data or the view change under a still cursor."""
+        self._readout_s = -1.0
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # --- configuration ------------------------------------------------------
@@ -145,11 +158,55 @@ class SpectrumPanel(pg.PlotWidget):
         self._peak_text = ""
         self._shown_peak = None
         self.last_db = None
+        self._refresh_readout(force=True)
+
+    @property
+    def floor_db(self) -> float:
+        """Left edge of the level axis, dBFS."""
+        return self.levels.lo_db
+
+    @property
+    def ceiling_db(self) -> float:
+        """Right edge of the level axis, dBFS."""
+        return self.levels.hi_db
 
     def set_levels(self, floor_db: float, ceiling_db: float) -> None:
-        """Horizontal range in dBFS."""
-        self.floor_db, self.ceiling_db = float(floor_db), float(ceiling_db)
-        self.setXRange(self.floor_db, self.ceiling_db, padding=0.0)
+        """Fix the level axis (horizontal) to `floor_db` .. `ceiling_db` dBFS; autoscale goes off.
+
+        Raises
+        ------
+        ValueError
+            If the range is empty.
+        """
+        self.levels.set_manual(floor_db, ceiling_db)
+        self._apply_level_range()
+
+    def set_autoscale(self, on: bool = True) -> None:
+        """Let the level axis follow the data shown (the default), or keep its current range."""
+        self.levels.set_autoscale(on)
+        if on and self._hold_rows is not None:
+            self._autoscale(self._hold_rows, self._hold_rows)
+
+    def _autoscale(self, rows: np.ndarray, hold: np.ndarray) -> None:
+        top = np.float32(max(float(rows.max()), float(hold.max())))
+        if self.levels.update(np.append(rows, top), time.monotonic()):
+            self._apply_level_range()
+
+    def _apply_level_range(self) -> None:
+        self.setXRange(self.levels.lo_db, self.levels.hi_db, padding=0.0)
+        peak, self._shown_peak = self._shown_peak, None
+        self.show_peak(peak)  # the label sits at the left edge
+
+    def contextMenuEvent(self, ev) -> None:
+        """Right click: autoscale the level axis, or keep the range it has now."""
+        menu = QMenu(self)
+        auto = menu.addAction("Autoscale the level axis")
+        auto.setCheckable(True)
+        auto.setChecked(self.levels.autoscale)
+        auto.toggled.connect(self.set_autoscale)
+        keep = menu.addAction(f"Keep this level range ({self.floor_db:g} … {self.ceiling_db:g} dBFS)")
+        keep.triggered.connect(lambda: self.set_levels(self.floor_db, self.ceiling_db))
+        menu.exec(ev.globalPos())
 
     def set_decay(self, db_per_s: float) -> None:
         """Peak-hold decay rate in dB per second (0 holds forever)."""
@@ -160,7 +217,8 @@ class SpectrumPanel(pg.PlotWidget):
         self.hold_curve.clear()
 
     # --- data ---------------------------------------------------------------
-    def show_frame(self, db: np.ndarray, peak: PeakLike | None, dt_s: float, time_s: float | None = None) -> None:
+    def show_frame(self, db: np.ndarray, peak: PeakLike | None, dt_s: float, time_s: float | None = None,
+                   hold: bool = True) -> None:
         """Draw one spectrum.
 
         Parameters
@@ -174,6 +232,8 @@ class SpectrumPanel(pg.PlotWidget):
             by ``decay_db_per_s * dt_s``.
         time_s : float, optional
             The frame's time (s, on the caller's time axis) for the cursor readout.
+        hold : bool
+            False to leave the peak-hold trace as it is (a frame looked up in the history, not a new one).
         """
         if self.row_map is None or self.cfg is None or db.shape[0] != self.cfg.n_freqs:
             return
@@ -183,12 +243,15 @@ class SpectrumPanel(pg.PlotWidget):
         u = self.row_map.row_centres_u
         if self._hold_rows is None or self._hold_rows.shape != rows.shape:
             self._hold_rows = rows.astype(np.float32, copy=True)
-        else:
+        elif hold:
             self._hold_rows -= np.float32(self.decay_db_per_s * max(0.0, dt_s))
             np.maximum(self._hold_rows, rows, out=self._hold_rows)
         self.curve.setData(rows, u)
         self.hold_curve.setData(self._hold_rows, u)
+        if self.levels.autoscale:
+            self._autoscale(rows, self._hold_rows)
         self.show_peak(peak)
+        self._refresh_readout()
 
     def show_peak(self, peak: PeakLike | None) -> None:
         """Mark and label a peak (or clear the marker)."""
@@ -227,7 +290,23 @@ class SpectrumPanel(pg.PlotWidget):
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(pos):
+            self._mouse_pos = None
             self.readout.emit("")
             return
+        self._mouse_pos = QPointF(pos)
         p = vb.mapSceneToView(pos)
         self.readout.emit(self.readout_at(p.x(), p.y()))
+
+    def _refresh_readout(self, force: bool = False) -> None:
+        """Readout at a cursor that has not moved, for what is shown under it now (at most 10 per s)."""
+        if self._mouse_pos is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._readout_s < READOUT_REFRESH_S:
+            return
+        self._readout_s = now
+        self._on_mouse_moved(self._mouse_pos)
+
+    def leaveEvent(self, ev) -> None:
+        self._mouse_pos = None
+        super().leaveEvent(ev)

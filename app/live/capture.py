@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import numpy as np
 
 from specscope.dsp.ring_buffer import RingBuffer
 
-from .devices import DeviceError, InputDevice, quiet_stderr, resolve_input_device
+from .devices import DeviceError, InputDevice, portaudio, resolve_input_device
 
 N_ANCHORS = 64
 """Timing anchors kept: the reader uses the newest; the writer would have to lap 64 blocks to tear it."""
@@ -64,6 +65,18 @@ class TimingAnchors:
     The producer writes slot ``k = count % N_ANCHORS`` and then increments
     ``count``; the consumer reads slot ``(count - 1) % N_ANCHORS``.  The time of
     sample n is ``t + (n - index) / fs_hz`` from the newest anchor.
+
+    One clock: :class:`CaptureSource` stores times on the host's monotonic clock
+    (``time.monotonic``), the clock the pipeline reads at publication.  PortAudio's own times
+    (``inputBufferAdcTime``, ``Stream.time``) are on the stream's clock, which for ALSA is the
+    status timestamp of the PCM (wall-clock time, and for a hardware device the time of the last
+    period, not "now"); only the *age* of a block, ``currentTime - inputBufferAdcTime`` (one
+    status snapshot), is taken from PortAudio.  And the anchor never puts a block's last sample
+    later than the callback that delivered it: PortAudio's buffer processor stamps a user block
+    with the ADC time of the host buffer it ends in, which with the 1024-sample blocks at 48 kHz
+    claimed samples captured up to 8 ms *after* their delivery, the cause of the negative latencies
+    reported before.  So a sample's latency from its anchor to any later reading of the clock is
+    never negative.
     """
 
     def __init__(self, fs_hz: float) -> None:
@@ -138,8 +151,7 @@ class CaptureSource:
         latency: str | float = "low",
         blocksize: int | None = None,
     ) -> None:
-        import sounddevice as sd
-
+        sd = portaudio()  # PortAudio's ALSA chatter goes to the native log, not the terminal
         self._sd = sd
         self.device: InputDevice = resolve_input_device(device)
         self.latency = parse_latency(latency)
@@ -178,10 +190,8 @@ class CaptureSource:
         """None if the device accepts the settings, else PortAudio's reason."""
         sd = self._sd
         try:
-            with quiet_stderr():
-                sd.check_input_settings(
-                    device=self.device.index, samplerate=self._fs_hz, channels=channels, dtype="float32"
-                )
+            sd.check_input_settings(device=self.device.index, samplerate=self._fs_hz, channels=channels,
+                                    dtype="float32")
         except (sd.PortAudioError, ValueError) as err:
             return str(err.args[0] if err.args else err).split(" [PaErrorCode")[0]
         return None
@@ -214,18 +224,17 @@ class CaptureSource:
         self._ring = ring
         self._wake = wake
         try:
-            with quiet_stderr():
-                self._stream = sd.InputStream(
-                    device=self.device.index,
-                    samplerate=self._fs_hz,
-                    channels=self._channels,
-                    dtype="float32",
-                    latency=self.latency,
-                    blocksize=self.blocksize,
-                    callback=self._callback,
-                    finished_callback=self._on_finished,
-                )
-                self._stream.start()
+            self._stream = sd.InputStream(
+                device=self.device.index,
+                samplerate=self._fs_hz,
+                channels=self._channels,
+                dtype="float32",
+                latency=self.latency,
+                blocksize=self.blocksize,
+                callback=self._callback,
+                finished_callback=self._on_finished,
+            )
+            self._stream.start()
         except sd.PortAudioError as err:
             self._stream = None
             raise DeviceError(f"cannot open device {self.device.label()}: {err}") from None
@@ -241,18 +250,12 @@ class CaptureSource:
                 pass
         self._finished = True
 
-    def clock_s(self) -> float | None:
-        """Now, on the stream's clock (the clock of the ADC times); None when closed."""
-        stream = self._stream
-        if stream is None:
-            return None
-        try:
-            return float(stream.time)
-        except self._sd.PortAudioError:
-            return None
+    def clock_s(self) -> float:
+        """Now, on the clock of the ADC times (``time.monotonic``, s; see :class:`TimingAnchors`)."""
+        return time.monotonic()
 
     def adc_time_s(self, index: int) -> float | None:
-        """ADC time (stream clock, s) of sample `index` counted since :meth:`start`."""
+        """ADC time (``time.monotonic`` clock, s) of sample `index` counted since :meth:`start`."""
         return self.anchors.time_of(index)
 
     def sample_time_s(self, index: float) -> float:
@@ -267,9 +270,14 @@ class CaptureSource:
 
     # --- PortAudio thread ---------------------------------------------------------
     def _callback(self, indata, frames, time_info, status) -> None:
+        now_s = time.monotonic()
         ring = self._ring
-        adc_s = time_info.inputBufferAdcTime or (time_info.currentTime - frames / self._fs_hz)
-        self.anchors.put(ring.n_written, adc_s)
+        # Age of the block's first sample on the stream's clock (one snapshot), at least the block's own
+        # length: its last sample cannot have been captured after this callback (see TimingAnchors).
+        block_s = (frames - 1) / self._fs_hz
+        adc_s = time_info.inputBufferAdcTime
+        age_s = time_info.currentTime - adc_s if adc_s else block_s
+        self.anchors.put(ring.n_written, now_s - (age_s if age_s > block_s else block_s))
         ring.write(indata)
         if status:
             self.n_status_flags += 1

@@ -3,15 +3,18 @@
 Thread: the caller's (the main or GUI thread).  PortAudio's device list is a
 snapshot taken when it initialises; :func:`rescan_devices` takes a new one
 (for example before reconnecting after a device was unplugged), and may only
-run while no stream is open.
+run while no stream is open.  :func:`route_native_stderr` (called before
+PortAudio is first used) keeps PortAudio's and ALSA's stderr chatter out of the
+user's terminal without touching file descriptor 2.
 """
 
 from __future__ import annotations
 
-import contextlib
+import ctypes
 import os
-from collections.abc import Iterator
+import threading
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 class DeviceError(Exception):
@@ -72,8 +75,7 @@ def list_input_devices() -> list[InputDevice]:
     list of InputDevice
         Empty when there is no input device at all.
     """
-    import sounddevice as sd
-
+    sd = portaudio()
     hostapis = sd.query_hostapis()
     default = _default_input_index(sd)
     out = []
@@ -142,31 +144,83 @@ def resolve_input_device(spec: int | str | None) -> InputDevice:
     raise DeviceError(f"unknown input device {spec!r}; available: {_available(devices)}")
 
 
-def rescan_devices() -> None:
-    """Make PortAudio enumerate the devices again (only while no stream is open)."""
+def portaudio():
+    """The ``sounddevice`` module, PortAudio initialised, C stderr routed (:func:`route_native_stderr`).
+
+    The first call imports sounddevice, whose import initialises PortAudio with file descriptor 2
+    pointed at ``/dev/null`` for a moment (sounddevice's ``_initialize``): the entry points make it
+    before they start other threads (the window lists the devices as it is built, the command line
+    opens its source before the pipeline starts), so no thread's output is lost then.
+    """
+    route_native_stderr()
     import sounddevice as sd
 
-    sd._terminate()
-    sd._initialize()
+    return sd
 
 
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Silence file descriptor 2 for a moment.
+def rescan_devices() -> None:
+    """Make PortAudio enumerate the devices again (only while no stream is open).
 
-    PortAudio's ALSA host API prints diagnostic lines ("Expression ... failed")
-    straight to the C stderr when it refuses a setting; the refusal itself
-    reaches us as an exception with a message, so those lines are noise.
+    PortAudio is terminated and initialised again directly, not with ``sounddevice._initialize``,
+    which redirects file descriptor 2 while it runs: the window rescans while other threads (file
+    analysis, playback) may print.  PortAudio's and ALSA's chatter goes to the native log instead.
     """
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    sd = portaudio()
+    sd._terminate()
+    sd._check(sd._lib.Pa_Initialize(), "Error initializing PortAudio")
+    sd._initialized += 1
+
+
+NATIVE_LOG_NAME = "native.log"
+"""File in the log folder (:func:`specscope.app.logs.log_dir`) that receives C libraries' stderr chatter."""
+
+_native_stderr_path: Path | None = None
+_native_stderr_lock = threading.Lock()
+
+
+def route_native_stderr(path: str | os.PathLike | None = None) -> Path | None:
+    """Send what C libraries print with ``fprintf(stderr, ...)`` to a log file, once per process.
+
+    PortAudio prints diagnostic lines ("Expression '...' failed in 'src/hostapi/alsa/pa_linux_alsa.c'")
+    from its own thread when a device is lost or refuses a setting, and ALSA and JACK print their
+    probing notes; the failure itself reaches us as an exception or the stream's end, so for the user
+    these are noise beside the one-line message.  This swaps the C library's ``stderr`` stream (a
+    ``FILE *``, which those libraries read at each print) for a line-buffered stream appending to
+    `path` (default: ``native.log`` in the log folder).  File descriptor 2, and so Python's
+    ``sys.stderr``, tracebacks and ``faulthandler``, stay untouched: no other thread can lose output,
+    unlike redirecting fd 2 around each PortAudio call.  The swap is one pointer store, safe while
+    other threads run; the old stream is left open for a thread that may be printing to it.  The
+    same approach as python-sounddevice's ``_ignore_stderr`` during ``Pa_Initialize``, kept for the
+    whole process and to a file instead of ``/dev/null``.
+
+    Returns
+    -------
+    Path or None
+        The file now receiving the C libraries' stderr; None where the C library's ``stderr`` cannot be
+        reached (not glibc or musl) or the file cannot be opened: then nothing changes.
+    """
+    global _native_stderr_path
+    with _native_stderr_lock:
+        if _native_stderr_path is not None:
+            return _native_stderr_path
+        if path is None:
+            from specscope.app.logs import log_dir
+
+            path = log_dir() / NATIVE_LOG_NAME
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            libc = ctypes.CDLL(None)
+            libc.fopen.restype = ctypes.c_void_p
+            libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+            libc.setvbuf.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t]
+            stderr_ptr = ctypes.c_void_p.in_dll(libc, "stderr")
+        except (OSError, ValueError, AttributeError, TypeError):  # no C stderr symbol here (macOS, Windows)
+            return None
+        stream = libc.fopen(os.fsencode(path), b"a")
+        if not stream:
+            return None
+        libc.setvbuf(stream, None, 1, 0)  # _IOLBF: each line reaches the file when printed
+        stderr_ptr.value = stream
+        _native_stderr_path = path
+        return path

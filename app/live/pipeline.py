@@ -7,10 +7,11 @@ Threads:
   PortAudio callback for a sound card, a player thread for a file);
 * the **DSP worker** (a plain ``threading.Thread`` started by
   :meth:`Pipeline.start`) reads what has arrived, mixes or picks the channel,
-  runs :class:`~specscope.dsp.stft.StreamingStft`, computes each frame's RMS
-  (its peak is estimated when a consumer first asks for it) and calls
-  ``on_frames`` with every batch of new frames; it also detects a failed
-  source and calls ``on_error`` once;
+  runs :class:`~specscope.dsp.stft.StreamingStft`, computes each frame's RMS,
+  estimates the sub-bin peak of the frames that are shown (the newest of a
+  batch, at most one per ``peak_interval_s`` of audio) and calls ``on_frames``
+  with every batch of new, immutable frames; it also detects a failed source
+  and calls ``on_error`` once;
 * the **caller** (GUI or CLI thread) constructs, starts, stops, changes the
   configuration (:meth:`Pipeline.set_config`, picked up by the worker before
   its next frame) and reads :meth:`Pipeline.stats`.
@@ -32,16 +33,20 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from specscope.dsp.channels import mix_to_mono
 from specscope.dsp.config import AMIN, N_FFT_MAX, StftConfig
-from specscope.dsp.peaks import Peak, estimate_peak
+from specscope.dsp.peaks import estimate_peak
 from specscope.dsp.ring_buffer import RingBuffer
 from specscope.dsp.stft import StreamingStft, frame_view
+
+from .frames import LiveFrame, PipelineStats
+from .sample_history import SampleHistory
+
+__all__ = ["LiveFrame", "Pipeline", "PipelineStats", "Source"]
 
 RING_S = 2.0
 """Ring buffer length in seconds of audio: how long the worker may stall before samples are lost."""
@@ -51,6 +56,9 @@ MAX_LAG_S = 0.5
 """A worker more than this far behind (or two frames, if longer) skips ahead and counts the frames it drops."""
 N_LATENCIES = 1 << 16
 """Latencies kept for the median and 95th percentile (the most recent frames)."""
+PEAK_INTERVAL_S = 0.1
+"""The worker estimates the peak of the newest frame of a batch when this much audio (s) has passed since
+the last estimate: 10 per second, a tuner's readout rate, which is what the window shows."""
 WAIT_MAX_S = 0.025
 """Longest the worker waits for the source's wake-up before it looks again (stall detection, a
 source that does not wake it)."""
@@ -105,150 +113,6 @@ class Source(Protocol):
     def sample_time_s(self, index: float) -> float: ...
 
 
-_UNSET = object()
-
-
-@dataclass(frozen=True, init=False, eq=False)
-class LiveFrame:
-    """One published STFT frame.
-
-    Attributes
-    ----------
-    db : numpy.ndarray
-        float32 (cfg.n_freqs,) spectrum in dBFS.
-    t_s : float
-        Frame centre time in seconds since the source started (file sources: time in the file).
-    index : int
-        Frame counter since start; monotonic, a gap of g means g dropped frames.
-    peak : Peak or None
-        Interpolated strongest peak of the frame (:func:`specscope.dsp.peaks.estimate_peak`).  Frames from
-        the pipeline compute it on first access, in the reading thread, from the frame's complex spectrum
-        (about 1 ms at n_fft 2048, 10 ms at 65536 x 8): consumers read the peak of the frames they show, not
-        of all of them, which keeps the worker under 5 % of a core at 48 kHz, hop 128.
-    rms_dbfs : float
-        ``20 log10(sqrt(mean(x^2)))`` over the frame's n_fft samples (full-scale sine: -3.01 dBFS).
-    cfg : StftConfig
-        The configuration the frame was computed with.
-    latency_ms : float or None
-        From the ADC time of the frame's last sample to its publication, in ms.
-    sample_start : int
-        Absolute index (since the source started) of the frame's first sample.
-    """
-
-    db: np.ndarray
-    t_s: float
-    index: int
-    rms_dbfs: float
-    cfg: StftConfig
-    latency_ms: float | None
-    sample_start: int
-    _peak: object = field(repr=False, compare=False)
-    _spectrum: np.ndarray | None = field(repr=False, compare=False)
-
-    def __init__(
-        self,
-        db: np.ndarray,
-        t_s: float,
-        index: int,
-        peak: Peak | None = _UNSET,  # type: ignore[assignment]
-        rms_dbfs: float = float("nan"),
-        cfg: StftConfig | None = None,
-        latency_ms: float | None = None,
-        sample_start: int = 0,
-        spectrum: np.ndarray | None = None,
-    ) -> None:
-        if peak is _UNSET and spectrum is None:
-            peak = None
-        for name, value in (("db", db), ("t_s", t_s), ("index", index), ("rms_dbfs", rms_dbfs), ("cfg", cfg),
-                            ("latency_ms", latency_ms), ("sample_start", sample_start), ("_peak", peak),
-                            ("_spectrum", spectrum)):
-            object.__setattr__(self, name, value)
-
-    @property
-    def peak(self) -> Peak | None:
-        """The frame's strongest peak (computed once, on first access)."""
-        peak = self._peak
-        if peak is _UNSET:
-            peak = estimate_peak(self._spectrum, self.cfg)
-            object.__setattr__(self, "_peak", peak)
-            object.__setattr__(self, "_spectrum", None)
-        return peak  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class PipelineStats:
-    """Counters of a pipeline, cumulative since :meth:`Pipeline.start`.
-
-    Attributes
-    ----------
-    frames : int
-        Frames published.
-    overflows : int
-        Input overflows PortAudio reported (callbacks flagged).
-    overwritten : int
-        Samples the ring buffer overwrote before the worker read them.
-    dropped : int
-        Frames not computed because samples were lost or skipped.
-    latency_ms_median, latency_ms_p95 : float or None
-        Median and 95th percentile, over the most recent frames (up to 65536), of the time from the
-        ADC time of a frame's last sample to its publication, in ms.
-    dsp_ms_per_frame : float or None
-        Mean worker time per published frame (STFT and RMS), in ms.
-    samples_in : int
-        Samples delivered to the worker (read from the ring buffer).
-    """
-
-    frames: int
-    overflows: int
-    overwritten: int
-    dropped: int
-    latency_ms_median: float | None
-    latency_ms_p95: float | None
-    dsp_ms_per_frame: float | None
-    samples_in: int
-
-
-class _History:
-    """The last `capacity` mono samples the worker read, addressable by absolute index (worker thread only)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._buf = np.zeros(2 * capacity, dtype=np.float32)
-        self._fill = 0
-        self.end = 0  # absolute index one past the newest sample
-
-    @property
-    def first(self) -> int:
-        """Absolute index of the oldest sample held."""
-        return self.end - self._fill
-
-    def restart(self, at: int) -> None:
-        """Forget everything; the next sample appended has absolute index `at`."""
-        self._fill = 0
-        self.end = at
-
-    def append(self, x: np.ndarray) -> None:
-        n = x.shape[0]
-        if n >= self.capacity:
-            self._buf[: self.capacity] = x[n - self.capacity :]
-            self._fill = self.capacity
-        else:
-            if self._fill + n > self._buf.shape[0]:
-                keep = self.capacity - n
-                self._buf[:keep] = self._buf[self._fill - keep : self._fill]
-                self._fill = keep
-            self._buf[self._fill : self._fill + n] = x
-            self._fill += n
-        self.end += n
-
-    def view(self, start: int, stop: int) -> np.ndarray:
-        """Samples with absolute indices ``start .. stop-1`` (must be held)."""
-        if start < self.first or stop > self.end or start > stop:
-            raise ValueError(f"samples {start}..{stop} not in history {self.first}..{self.end}")
-        base = self._fill - (self.end - start)
-        return self._buf[base : base + (stop - start)]
-
-
 class Pipeline:
     """Run a source through the streaming STFT in a worker thread.
 
@@ -285,6 +149,13 @@ class Pipeline:
         Largest backlog the worker works through from a paced source; beyond
         it (or beyond two frames, whichever is longer) it skips to the newest
         samples and counts the frames it drops.
+    peak_interval_s : float
+        The worker estimates the peak (:attr:`LiveFrame.peak`) of the newest
+        frame of a batch once at least this much audio, in s, followed the
+        last estimate (default 0.1: 10 per second); 0 estimates the newest
+        frame of every batch.  Each estimate costs about 0.1 ms at n_fft 2048
+        (10 ms at 65536 x 8), so estimating every frame would cost the worker
+        more than the STFT at small hops.
 
     Raises
     ------
@@ -304,6 +175,7 @@ class Pipeline:
         on_block: Callable[[int, np.ndarray], None] | None = None,
         ring_s: float = RING_S,
         max_lag_s: float = MAX_LAG_S,
+        peak_interval_s: float = PEAK_INTERVAL_S,
     ) -> None:
         self.source = source
         self._check_cfg(cfg)
@@ -319,6 +191,12 @@ class Pipeline:
         self.on_samples = on_samples
         self.on_block = on_block
         self.max_lag_s = float(max_lag_s)
+        if not (math.isfinite(peak_interval_s) and peak_interval_s >= 0):
+            raise ValueError(f"peak_interval_s must be >= 0 s, got {peak_interval_s!r}")
+        self.peak_interval_s = float(peak_interval_s)
+        self._next_peak_sample = -math.inf
+        """Absolute sample index from which the newest frame of a batch gets its peak estimated."""
+        self._n_peaks = 0
         fs = float(source.fs_hz)
         self.ring = RingBuffer(max(round(ring_s * fs), RING_MIN), n_ch)
         self._cfg = cfg
@@ -415,6 +293,7 @@ class Pipeline:
             n = min(self._n_latencies, N_LATENCIES)
             lat = self._latencies_ms[:n].copy()
             frames, dropped, samples_in, dsp_s = self._frames, self._dropped, self._samples_in, self._dsp_s
+            n_peaks = self._n_peaks
         median = p95 = None
         if n:
             median, p95 = (float(v) for v in np.percentile(lat, [50.0, 95.0]))
@@ -427,6 +306,7 @@ class Pipeline:
             latency_ms_p95=p95,
             dsp_ms_per_frame=1e3 * dsp_s / frames if frames else None,
             samples_in=samples_in,
+            peaks=n_peaks,
         )
 
     # --- worker thread ----------------------------------------------------------------
@@ -461,7 +341,7 @@ class Pipeline:
         """The worker; returns True if a finite source ended, False if stopped or failed."""
         src, ring = self.source, self.ring
         fs = float(src.fs_hz)
-        self._history = _History(N_FFT_MAX + ring.capacity)
+        self._history = SampleHistory(N_FFT_MAX + ring.capacity)
         self._index = 0
         with self._lock:
             cfg = self._cfg
@@ -559,23 +439,34 @@ class Pipeline:
         mean_sq = np.einsum("ij,ij->i", frames_x, frames_x, dtype=np.float64) / n_fft
         rms_dbfs = (10.0 * np.log10(np.maximum(mean_sq, AMIN * AMIN))).tolist()
         src = self.source
-        now = src.clock_s()
         last_end = first + (m - 1) * hop + n_fft - 1
-        adc_last = src.adc_time_s(last_end) if now is not None else None
+        # The ADC time first, then the clock: every anchor read was written before `now` was taken, so
+        # (see capture.TimingAnchors) no sample's ADC time is later than `now`.
+        adc_last = src.adc_time_s(last_end)
+        now = src.clock_s()
         lat: list[float] = []
-        if adc_last is not None and math.isfinite(adc_last):
+        if adc_last is not None and now is not None and math.isfinite(adc_last):
             hop_ms = 1e3 * hop / src.fs_hz
-            lat = [1e3 * (now - adc_last) + (m - 1 - i) * hop_ms for i in range(m)]
+            last_ms = max(0.0, 1e3 * (now - adc_last))
+            lat = [last_ms + (m - 1 - i) * hop_ms for i in range(m)]
+        times_s = [float(src.sample_time_s(first + i * hop + n_fft / 2.0)) for i in range(m)]
+        peak = None
+        newest_start = first + (m - 1) * hop
+        if newest_start >= self._next_peak_sample:
+            # Only the frame the window (or the CLI's report) shows gets the sub-bin fit, here in the worker.
+            peak = estimate_peak(spectra[m - 1], cfg)
+            self._next_peak_sample = newest_start + self.peak_interval_s * src.fs_hz
+        db.flags.writeable = False  # the frames' rows are views of `db`: read-only once handed over
         frames = [
             LiveFrame(
                 db=db[i],
-                t_s=float(src.sample_time_s(first + i * hop + n_fft / 2.0)),
+                t_s=times_s[i],
                 index=self._index + i,
+                peak=peak if i == m - 1 else None,
                 rms_dbfs=rms_dbfs[i],
                 cfg=cfg,
                 latency_ms=lat[i] if lat else None,
                 sample_start=first + i * hop,
-                spectrum=spectra[i],
             )
             for i in range(m)
         ]
@@ -584,6 +475,7 @@ class Pipeline:
         with self._lock:
             self._frames += m
             self._dsp_s += dsp_s
+            self._n_peaks += peak is not None
             for ms in lat:
                 self._latencies_ms[self._n_latencies % N_LATENCIES] = ms
                 self._n_latencies += 1

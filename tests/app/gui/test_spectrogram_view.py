@@ -198,3 +198,131 @@ def test_a_one_frame_click_survives_shrinking_in_time(qtbot):
         bright = [sum(img.pixelColor(x, 25).getRgb()[:3]) for x in range(width)]
         # Column 17 falls in the pixel j with floor(j 65 / w) <= 17 < floor((j + 1) 65 / w).
         assert int(np.argmax(bright)) == pixel and sorted(bright)[-2] < bright[pixel]
+
+
+def _grab_row_luma(view: SpectrogramView) -> np.ndarray:
+    """Luma of every device-pixel column of the view's plot area, along its middle row (from a grab)."""
+    from PyQt6.QtGui import QImage
+
+    img = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ptr = img.constBits()
+    ptr.setsize(img.sizeInBytes())
+    argb = np.frombuffer(ptr, np.uint32).reshape(img.height(), img.bytesPerLine() // 4)
+    dpr = img.devicePixelRatio()
+    r = view.mapFromScene(view.getViewBox().sceneBoundingRect()).boundingRect()
+    row = argb[int(r.center().y() * dpr), int(r.left() * dpr) + 2: int(r.right() * dpr) - 2]
+    return ((row >> 16) & 255).astype(float) + ((row >> 8) & 255) + (row & 255)
+
+
+@pytest.mark.parametrize("n_fft", [256, 512, 2048])
+def test_constant_level_is_seamless_at_every_size_span_and_zoom(qtbot, n_fft):
+    # Issue 12 #3: black columns every few tiles at N 256 and 512, and at N 2048 zoomed in while paused.
+    cfg = StftConfig(48000.0, n_fft, n_fft // 8)  # the window's default overlap, 87.5 %
+    view = SpectrogramView()
+    qtbot.addWidget(view)
+    view.resize(1100, 400)
+    view.show()
+    history = FrameHistory(cfg, history_capacity(cfg, seconds=62.0))
+    view.set_view(history, make_scale("linear"))
+    view.set_levels(-120.0, 0.0)
+    n = int(61.0 / cfg.hop_s)
+    times = cfg.frame_times_s(n)
+    db = np.full((n, cfg.n_freqs), -60.0, np.float32)
+    for i in range(0, n, 500):
+        seq0 = history.next_seq
+        history.append(db[i: i + 500], times[i: i + 500])
+        view.append(db[i: i + 500], times[i: i + 500], seq0)
+    worst = []
+    for span_s in (1.0, 3.7, 10.0, 30.0, 60.0):
+        view.set_span(span_s)
+        view.refresh()
+        luma = _grab_row_luma(view)
+        worst.append((luma.min() / np.median(luma), f"span {span_s}"))
+    view.set_paused(True)
+    for width_s in np.geomspace(0.05, 20.0, 23):  # zoomed while paused: tiles of 1 to 2000 pixels
+        view.setXRange(-width_s - 0.3, -0.3, padding=0.0)
+        view.refresh()
+        luma = _grab_row_luma(view)
+        worst.append((luma.min() / np.median(luma), f"zoom {width_s:.3f} s"))
+    # Every column is the constant level's colour (-60 dBFS: mid-scale), none darker.
+    assert min(worst)[0] > 0.95, min(worst)
+
+
+def _paused_view_with_history(qtbot, seconds=25.0):
+    cfg = StftConfig(48000.0, 2048, 256)
+    view, history = _make_view(qtbot, cfg)
+    history = FrameHistory(cfg, history_capacity(cfg, seconds=30.0))
+    view.set_view(history, make_scale("linear"))
+    view.show()
+    n = int(seconds / cfg.hop_s)
+    times = cfg.frame_times_s(n)
+    db = np.full((n, cfg.n_freqs), -90.0, np.float32)
+    db[:, 100] = np.linspace(-80.0, -10.0, n)  # a level that tells the frames apart
+    _feed(view, history, db.T, times, block=64)
+    view.set_paused(True)
+    return cfg, view, history, db, times
+
+
+def test_readout_follows_the_view_under_a_still_cursor(qtbot):
+    # Issue 12 #6: after Home (or zoom, or an FFT change) the readout kept describing the old view.
+    cfg, view, history, db, times = _paused_view_with_history(qtbot)
+    readouts = []
+    view.readout.connect(readouts.append)
+    vb = view.getViewBox()
+    scene_pt = vb.mapViewToScene(QPointF(-1.0, 100 * cfg.delta_f_hz))
+    view.scene().sigMouseMoved.emit(scene_pt)  # what a real mouse move over the viewport emits
+    level_before = float(readouts[-1].rsplit("|", 1)[1].split()[0])
+    assert level_before == pytest.approx(db[history.seq_at_time(times[-1] + cfg.hop_s / 2 - 1.0), 100], abs=0.06)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Home)  # the oldest frames come under the cursor
+    x0, _ = vb.viewRange()[0]
+    t_abs = x0 + 9.0 + view.t_ref_s  # the cursor's x (view -1 s) is now 9 s right of the left edge at a 10 s span
+    seq = history.seq_at_time(float(np.clip(t_abs, times[0], times[-1])))
+    assert float(readouts[-1].rsplit("|", 1)[1].split()[0]) == pytest.approx(db[seq, 100], abs=0.06)
+    assert float(readouts[-1].rsplit("|", 1)[1].split()[0]) != pytest.approx(level_before, abs=1.0)
+
+
+def test_paused_wheel_scrolls_and_ctrl_wheel_zooms(qtbot):
+    # Issue 12 #12: the README says the wheel scrolls a paused view; it zoomed.
+    from PyQt6.QtCore import QPoint
+    from PyQt6.QtGui import QWheelEvent
+
+    _, view, _, _, _ = _paused_view_with_history(qtbot)
+    vb = view.getViewBox()
+
+    def wheel(steps, modifiers=Qt.KeyboardModifier.NoModifier):
+        centre = view.mapFromScene(vb.sceneBoundingRect().center())
+        ev = QWheelEvent(QPointF(centre), QPointF(view.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120 * steps),
+                         Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+        view.wheelEvent(ev)
+
+    x0, x1 = vb.viewRange()[0]
+    wheel(3)  # three steps up: back in time by 3 tenths of the view, same width
+    y0, y1 = vb.viewRange()[0]
+    assert (y0, y1) == (pytest.approx(x0 - 0.3 * (x1 - x0)), pytest.approx(x1 - 0.3 * (x1 - x0)))
+    wheel(-50)  # far forward: stops at the newest frame
+    assert vb.viewRange()[0][1] == pytest.approx(0.0)
+    wheel(1, Qt.KeyboardModifier.ControlModifier)  # Ctrl+wheel zooms in: narrower
+    z0, z1 = vb.viewRange()[0]
+    assert z1 - z0 < 0.95 * (x1 - x0)
+    view.set_paused(False)
+    wheel(3)  # running: the wheel does nothing, the view follows the newest frame
+    view.refresh()
+    assert vb.viewRange()[0] == [pytest.approx(-view.span_s), pytest.approx(0.0)]
+
+
+def test_paused_view_sends_the_frame_under_the_cursor(qtbot):
+    # Issue 12 #11: the spectrum at the cursor in the paused live view.
+    _, view, history, db, times = _paused_view_with_history(qtbot)
+    got = []
+    view.frame_at_cursor.connect(lambda frame, t: got.append((frame, t)))
+    vb = view.getViewBox()
+    view.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(-2.0, 1000.0)))
+    seq = history.seq_at_time(-2.0 + view.t_ref_s)
+    frame, t = got[-1]
+    np.testing.assert_array_equal(frame, db[seq])
+    assert t == pytest.approx(times[seq] - view.t_ref_s)
+    view.scene().sigMouseMoved.emit(QPointF(-100.0, -100.0))  # left the image: the frame at the right edge
+    edge = history.seq_at_time(view.visible_time_range_s()[1])
+    assert edge >= history.next_seq - 2
+    np.testing.assert_array_equal(got[-1][0], db[edge])

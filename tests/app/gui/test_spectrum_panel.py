@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import QPointF
 
 from specscope.app.gui.spectrum_panel import SpectrumPanel
 from specscope.dsp.config import StftConfig
@@ -53,3 +54,37 @@ def test_peak_marker_label_and_readout(panel):
     panel.show_peak(None)
     assert panel.peak_text() == "" and len(panel.marker.getData()[0]) == 0
 
+
+def test_level_axis_autoscales_independently_of_the_colour_range(panel):
+    # Issue 12 #8: with the colour range -80 .. -20 dBFS a -12 dBFS tone left the panel.
+    cfg = StftConfig(48000.0, 2048, 256)
+    panel.set_view(cfg, make_scale("linear"), 0.0, 24000.0)
+    db = np.full(cfg.n_freqs, -95.0, dtype=np.float32)
+    db[53] = -12.0
+    peak = SimpleNamespace(freq_hz=53 * cfg.delta_f_hz, level_dbfs=-12.0, bin=53.0)
+    panel.show_frame(db, peak, 0.01)
+    lo, hi = panel.getViewBox().viewRange()[0]
+    assert lo <= -100.0 and hi == pytest.approx(0.0)  # narrower (-100) only after 2 s
+    assert lo < panel.marker.getData()[0][0] < hi
+    # A manual range holds whatever comes; the context menu's "autoscale" brings the data back in view.
+    panel.set_levels(-80.0, -20.0)
+    panel.show_frame(db, peak, 0.01)
+    assert panel.getViewBox().viewRange()[0] == [pytest.approx(-80.0), pytest.approx(-20.0)]
+    panel.set_autoscale(True)
+    assert panel.getViewBox().viewRange()[0][1] >= -12.0
+
+
+def test_readout_under_a_still_cursor_follows_a_new_fft_size(panel):
+    # Issue 12 #6: after an FFT change the readout still named the old bins.
+    cfg = StftConfig(48000.0, 2048, 512)
+    panel.set_view(cfg, make_scale("linear"), 0.0, 24000.0)
+    panel.show_frame(np.full(cfg.n_freqs, -70.0, np.float32), None, 0.0)
+    readouts = []
+    panel.readout.connect(readouts.append)
+    vb = panel.getViewBox()
+    panel.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(-50.0, 1000.0)))
+    assert "bin 43 (1007.8 Hz)" in readouts[-1]
+    big = StftConfig(48000.0, 8192, 2048)
+    panel.set_view(big, make_scale("linear"), 0.0, 24000.0)
+    # The same cursor (about 1008 Hz, the view's range moved by half a bin) now names an N 8192 bin of 5.86 Hz.
+    assert "bin 172 (1007.8 Hz)" in readouts[-1]

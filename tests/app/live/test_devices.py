@@ -56,3 +56,74 @@ def test_no_input_device_at_all(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("no input device found")
+
+
+STDERR_WRITER = """
+import os, sys, threading, time
+from specscope.app.live.capture import CaptureSource
+from specscope.app.live.devices import DeviceError, rescan_devices
+CaptureSource("pulse", 48000.0, 1)  # the first use initialises PortAudio, before the other thread starts
+done = threading.Event()
+def writer():
+    for i in range(300):
+        os.write(2, b"line %d\\n" % i)
+        time.sleep(0.001)
+    done.set()
+threading.Thread(target=writer).start()
+refused = 0
+while not done.is_set():
+    try:
+        CaptureSource("pulse", 768000.0, 1)  # refused: PortAudio checks the rate (and prints about it)
+    except DeviceError:
+        refused += 1
+    rescan_devices()  # the window's Reconnect: PortAudio terminated and initialised again
+print(refused)
+"""
+
+
+def test_stderr_of_other_threads_is_never_lost_while_devices_are_probed(pulse_server, tmp_path):
+    # Redirecting fd 2 around each PortAudio call (the old quiet_stderr) swallowed whatever another thread
+    # printed meanwhile: Python warnings, tracebacks, a log handler's lines.
+    env = dict(os.environ, SPECSCOPE_LOG_DIR=str(tmp_path))
+    res = subprocess.run([sys.executable, "-c", STDERR_WRITER], capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout) > 5
+    assert res.stderr.splitlines() == [f"line {i}" for i in range(300)]
+
+
+LOSS_WATCHER = """
+import sys, threading
+from specscope.app.live.capture import CaptureSource
+from specscope.app.live.pipeline import Pipeline
+from specscope.dsp.config import StftConfig
+lost = threading.Event()
+errors = []
+def on_error(message):
+    errors.append(message)
+    lost.set()
+pipe = Pipeline(CaptureSource("pulse", 48000.0, 1), StftConfig(48000.0), on_error=on_error)
+pipe.start()
+print("running", flush=True)
+assert lost.wait(10.0)
+pipe.stop()
+print(errors[0], flush=True)
+"""
+
+
+def test_device_loss_prints_nothing_but_the_one_line(pulse_server, sink_loss, tmp_path):
+    # PortAudio's ALSA host API prints three "Expression ... failed" lines from its own thread when the
+    # device goes away; they go to the log folder's native.log, never to the terminal.
+    env = dict(os.environ, SPECSCOPE_LOG_DIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", LOSS_WATCHER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        sink_loss()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped delivering audio" in out and err == ""
+    native = (tmp_path / "native.log").read_text()
+    assert "Expression 'PaAlsaStream_WaitForFrames( stream, &framesAvail, &xrun )' failed" in native

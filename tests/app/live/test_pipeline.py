@@ -97,7 +97,8 @@ def test_ten_seconds_live_no_lost_samples_streaming_equals_batch_at_hop_128(puls
     rms_ref = [10 * np.log10(np.mean(fed[f.sample_start - on : f.sample_start - on + cfg.n_fft] ** 2)) for f in inside]
     np.testing.assert_allclose([f.rms_dbfs for f in inside], rms_ref, atol=1e-3)
     np.testing.assert_allclose(rms_ref, -12.0 + 20 * np.log10(np.sqrt(0.5)), atol=0.02)
-    peaks = [f.peak for f in inside[::10]]
+    peaks = [f.peak for f in inside if f.peak is not None]  # the worker's estimates, 10 per second of audio
+    assert len(peaks) >= 90
     assert max(abs(p.freq_hz - TONE_HZ) for p in peaks) < 0.002 * cfg.delta_f_hz
     assert max(abs(p.level_dbfs + 12.0) for p in peaks) < 0.2
     lat = [f.latency_ms for f in frames if f.latency_ms is not None]
