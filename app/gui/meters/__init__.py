@@ -36,6 +36,10 @@ def attach_meters(main_window, generator_device: str | None = None) -> tuple[Lev
     main_window.addDockWidget(area, levels)
     main_window.addDockWidget(area, generator)
     main_window.tabifyDockWidget(levels, generator)
+    # Hidden until asked for (View menu), as the Measurement dock: shown, they would narrow the spectrogram
+    # and keep the window from fitting 800 px.
+    levels.hide()
+    generator.hide()
     levels.raise_()
     bar = main_window.menuBar()
     view = next((a.menu() for a in bar.actions() if a.menu() is not None and "view" in a.text().lower()), None)

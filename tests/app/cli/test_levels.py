@@ -111,7 +111,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
     argv = [a.replace("{ok}", str(ok)).replace("{bad}", str(bad)) for a in argv]
     assert main(["levels", *argv]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("specscope: ") and words in err
+    assert err.count("\n") == 1 and err.startswith("specscope") and words in err
 
 
 def test_listen_levels_adds_momentary_short_term_loudness_and_true_peak(tmp_path, capsys):

