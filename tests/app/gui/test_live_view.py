@@ -18,11 +18,8 @@ def window(qtbot, tmp_path, pulse_server):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(store=store, autostart=False)
     qtbot.addWidget(w)
-    s = w.controls.settings()
-    s.device, s.fs_hz = "pulse", FS_HZ
-    w.settings = s
-    w.controls.set_settings(s)
-    w._apply_display_settings()
+    s = w.settings
+    w.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)))
     w.resize(1200, 700)
     w.show()
     assert w.start(), w.banner.text.text()
@@ -37,7 +34,7 @@ def test_resume_shows_what_was_captured_while_paused(qtbot, window):
     before = w.history.next_seq
     qtbot.wait(2000)
     assert w.history.next_seq == before  # the view (and its history) stay frozen while paused
-    assert w.frames_while_paused > 0.9 * 2.0 / w.cfg.hop_s
+    assert w.live.frames_while_paused > 0.9 * 2.0 / w.cfg.hop_s
     w.set_paused(False)
     qtbot.wait(300)
     _, times = w.history.ordered_times()
@@ -52,10 +49,8 @@ def test_a_long_pause_keeps_the_earlier_history_on_screen(qtbot, window):
     w = window
     w.stop()
     cfg = w.cfg
-    s = w.controls.settings()
-    s.span_s = 30.0
-    w.controls.set_settings(s)
-    w.apply_controls("span")
+    s = w.settings
+    w.set_settings(s.replace(display=s.display.replace(span_s=30.0)))
     t0 = w.history.time_s(w.history.next_seq - 1) if len(w.history) else 0.0
     hop_s = cfg.hop_s
 
@@ -63,11 +58,11 @@ def test_a_long_pause_keeps_the_earlier_history_on_screen(qtbot, window):
         return [LiveFrame(db=np.full(cfg.n_freqs, -50.0, np.float32), t_s=t0 + hop_s * (first + i), index=first + i,
                           cfg=cfg) for i in range(n)]
 
-    w._on_frames(frames(1, round(10.0 / hop_s)))
+    w.live.add_frames(frames(1, round(10.0 / hop_s)))
     w.set_paused(True)
     n_paused = round(40.0 / hop_s)
     for k in range(0, n_paused, 500):
-        w._on_frames(frames(1 + round(10.0 / hop_s) + k, min(500, n_paused - k)))
+        w.live.add_frames(frames(1 + round(10.0 / hop_s) + k, min(500, n_paused - k)))
     w.set_paused(False)
     w.spectrogram.refresh()
     _, times = w.history.ordered_times()
@@ -84,14 +79,12 @@ def test_a_long_pause_keeps_the_earlier_history_on_screen(qtbot, window):
 def test_spectrum_panel_keeps_a_tone_above_the_colour_range_in_view(qtbot, window):
     w = window
     w.stop()
-    s = w.controls.settings()
-    s.floor_db, s.ceiling_db = -80.0, -20.0
-    w.controls.set_settings(s)
-    w.apply_controls("levels")
+    s = w.settings
+    w.set_settings(s.replace(display=s.display.replace(floor_db=-80.0, ceiling_db=-20.0)))
     cfg = w.cfg
     db = np.full(cfg.n_freqs, -95.0, np.float32)
     db[43] = -12.0
-    w._on_frames([LiveFrame(db=db, t_s=100.0, index=0, cfg=cfg)])
+    w.live.add_frames([LiveFrame(db=db, t_s=100.0, index=0, cfg=cfg)])
     for _ in range(3):
         w._on_tick()
     lo, hi = w.spectrum.getViewBox().viewRange()[0]
