@@ -36,3 +36,24 @@ def mix_to_mono(frames: np.ndarray, out: np.ndarray | None = None) -> np.ndarray
     if n_channels > 1:
         out *= np.float32(1.0 / n_channels)
     return out
+
+
+def as_frames(block: object, n_channels: int, dtype: object = None, rows: str = "n") -> np.ndarray:
+    """`block` as a 2-D array of sample frames, shape (n_samples, n_channels); a 1-D block is one channel.
+
+    `rows` names the first dimension in the error message (``"n"`` or ``"n_samples"``).
+
+    The one shape check of the streaming meters (level, loudness, true peak).  No copy when `block`
+    already has the shape and `dtype` (None keeps its dtype).
+
+    Raises
+    ------
+    ValueError
+        If the block is not (n_samples,) with one channel or (n_samples, n_channels).
+    """
+    x = np.asarray(block, dtype=dtype)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] != n_channels:
+        raise ValueError(f"block must have shape ({rows}, {n_channels}), got {np.shape(block)}")
+    return x

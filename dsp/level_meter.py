@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .averaging import FAST_S, SLOW_S
+from .channels import as_frames
 from .weighting import WEIGHTING_NAMES, weighting_sos
 
 CLIP_LEVEL = 1.0 - 2.0**-15
@@ -135,11 +136,7 @@ class LevelMeter:
         LevelReading
             The levels after the block's last sample.
         """
-        x = np.asarray(block, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.n_channels:
-            raise ValueError(f"block must have shape (n_samples, {self.n_channels}), got {np.shape(block)}")
+        x = as_frames(block, self.n_channels, dtype=np.float64, rows="n_samples")
         if x.shape[0]:
             peak = np.max(np.abs(x), axis=0)
             self._last_peak = peak

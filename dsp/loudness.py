@@ -45,6 +45,8 @@ import math
 import numpy as np
 from scipy.signal import sosfilt
 
+from .channels import as_frames
+
 LOUDNESS_OFFSET_DB = -0.691
 """BS.1770 constant: a 1 kHz sine of amplitude 1 on one channel reads -3.01 LUFS."""
 ABSOLUTE_GATE_LUFS = -70.0
@@ -203,11 +205,7 @@ class LoudnessMeter:
         block : numpy.ndarray
             Shape (n,) for mono or (n, n_channels); float, full scale = 1.0.
         """
-        x = np.asarray(block)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.n_channels:
-            raise ValueError(f"block must have shape (n, {self.n_channels}), got {np.shape(block)}")
+        x = as_frames(block, self.n_channels)
         if x.shape[0] == 0:
             return
         # sosfilt copies its input channel-major in float64 (one pass, whatever x's dtype): the

@@ -46,6 +46,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .channels import as_frames
+
 TAPS_PER_PHASE = 24
 KAISER_BETA = 6.0
 TARGET_RATE_HZ = 176400.0
@@ -159,11 +161,7 @@ class TruePeakMeter:
         block : numpy.ndarray
             Shape (n,) for mono or (n, n_channels); full scale = 1.0.
         """
-        x = np.asarray(block)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.n_channels:
-            raise ValueError(f"block must have shape (n, {self.n_channels}), got {np.shape(block)}")
+        x = as_frames(block, self.n_channels)
         n = x.shape[0]
         if n == 0:
             return

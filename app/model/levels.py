@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from specscope.dsp.channels import as_frames
 from specscope.dsp.level_meter import LevelMeter, mean_square_to_dbfs
 from specscope.dsp.loudness import LoudnessMeter
 from specscope.dsp.true_peak import TruePeakMeter
@@ -171,11 +172,7 @@ class LevelsModel:
 
     def process(self, block: np.ndarray) -> None:
         """Feed a block of shape (n, n_channels) (or (n,) for mono); full scale = 1.0.  Not kept."""
-        x = np.asarray(block, dtype=np.float32)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.n_channels:
-            raise ValueError(f"block must have shape (n, {self.n_channels}), got {np.shape(block)}")
+        x = as_frames(block, self.n_channels, dtype=np.float32)
         if x.shape[0] == 0:
             return
         if self._columns > self.n_channels:
@@ -325,11 +322,7 @@ class LevelsSummary:
 
     def process(self, block: np.ndarray) -> None:
         """Add a block of shape (n, n_channels) (or (n,) for mono), full scale = 1.0; it must not change later."""
-        x = np.asarray(block)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2 or x.shape[1] != self.n_channels:
-            raise ValueError(f"block must have shape (n, {self.n_channels}), got {np.shape(block)}")
+        x = as_frames(block, self.n_channels)
         if x.shape[0] == 0:
             return
         if self._pool is None:
