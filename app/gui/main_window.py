@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         self.measurement = attach_measurement(self)
         self.live.panel_filter = self.measurement.panel_spectrum
         self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
+        for dock in (self.measurement, *self.meters):  # closed by its own button: the check mark follows
+            dock.visibilityChanged.connect(lambda _: self.commands.refresh())
         self._restore_geometry()
         self.commands.refresh()
 
