@@ -180,7 +180,8 @@ class ShortcutHelp(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         for r, (keys, title, where) in enumerate(rows):
-            native = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText) if _is_key(keys) else keys
+            native = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) if _is_key(k)
+                                else k for k in keys.split(" / "))
             for col, text in enumerate((native, title.rstrip("…"), where)):
                 self.table.setItem(r, col, QTableWidgetItem(text))
         header = self.table.horizontalHeader()

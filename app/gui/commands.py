@@ -11,8 +11,10 @@ the focused view) on a tab it does not act on.  Its title may differ per tab
 state (``on_titles``: "Resume" while paused).
 
 Entries with ``view_key=True`` are keys and gestures a view handles itself
-(arrows while paused, the wheel, Shift+drag); they are declared here only so
-that the help lists them.
+(arrows while paused, the wheel, Shift+drag); the live view's are declared
+here so that the help lists them, the file view's keys are also bound from
+here (:func:`specscope.app.gui.file.input.key_table`: the view takes the
+File tab's keys while it has the focus).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class Command:
     checkable : bool
         The action shows a check mark for its state.
     view_key : bool
-        Handled by the view itself; listed in the help only.
+        Handled by the view itself (no window action); listed in the help.
+    alt_shortcuts : tuple of str
+        Further keys doing the same (``"="`` beside ``"+"``, ``"0"`` beside ``"Home"``).
     """
 
     id: str
@@ -70,6 +74,12 @@ class Command:
     on_titles: tuple[tuple[str, str], ...] = ()
     checkable: bool = False
     view_key: bool = False
+    alt_shortcuts: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key sequence of the command: its shortcut, then the alternatives."""
+        return ((self.shortcut,) if self.shortcut else ()) + self.alt_shortcuts
 
     def acts_on(self, tab: str) -> bool:
         """Whether the command does something on `tab`."""
@@ -86,8 +96,8 @@ class Command:
         return dict(self.tips).get(tab, self.tip)
 
 
-def _view_key(id_: str, keys: str, title: str, tab: str) -> Command:
-    return Command(id_, title, keys, (tab,), view_key=True)
+def _view_key(id_: str, keys: str, title: str, tab: str, *alt: str) -> Command:
+    return Command(id_, title, keys, (tab,), view_key=True, alt_shortcuts=alt)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -117,7 +127,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("file.zoom_selection", "Zoom to the selection", "Z", (FILE,), "Show exactly the selected range",
             menu="View", context=True),
     Command("file.show_all", "Show everything", "Home", (FILE,), "Show the whole file and every frequency",
-            menu="View", context=True),
+            menu="View", context=True, alt_shortcuts=("0",)),
     Command("file.clear_selection", "Clear the selection", "Esc", (FILE,), "Forget the selection",
             menu="View", context=True),
     Command("file.play_band", "Play the box band-limited", "Shift+P", (FILE,),
@@ -135,7 +145,7 @@ COMMANDS: tuple[Command, ...] = (
             menu="View", context=True),
     Command("file.noise_box", "Use the selection as noise box", "", (FILE,),
             "The selection becomes the noise reference of the SNR column", menu="View", context=True),
-    Command("file.annotations_dock", "Annotations panel", "", (FILE,), "Show or hide the annotation table",
+    Command("file.annotations_dock", "Annotations panel", "Ctrl+T", (FILE,), "Show or hide the annotation table",
             menu="View", checkable=True),
     Command("file.wave_db", "Waveform in dBFS", "", (FILE,), "The waveform's amplitude axis in dBFS, else linear",
             menu="View", checkable=True),
@@ -151,6 +161,15 @@ COMMANDS: tuple[Command, ...] = (
             menu="View", toolbar=True, context=True),
     Command("settings.dock", "Settings panel", "", tip="Show or hide the Settings panel", menu="View",
             toolbar=True, checkable=True),
+    Command("measure.dock", "Measurement", "Ctrl+M",
+            tip="Show or hide the Measurement panel: averaging, weighting, octave bands and calibration",
+            menu="View", toolbar=True, checkable=True),
+    Command("meters.levels_dock", "Levels panel", "Ctrl+L",
+            tip="Show or hide the level meters: peak, true peak, RMS, Leq and loudness of the live input",
+            menu="View", checkable=True),
+    Command("meters.generator_dock", "Signal generator panel", "Ctrl+G",
+            tip="Show or hide the signal generator: sine, square, noise, sweep to an output device",
+            menu="View", checkable=True),
     Command("settings.reset", "Reset to defaults", "", tip="Forget the saved settings and use the defaults",
             menu="View", toolbar=True),
     # --- Help menu
@@ -171,9 +190,14 @@ COMMANDS: tuple[Command, ...] = (
     _view_key("file.click", "Click", "Move the play line (in a box: select the annotation)", FILE),
     _view_key("file.edge_drag", "Drag a box edge", "Move the annotation's edge (one undo step)", FILE),
     _view_key("file.box_dclick", "Double-click a box", "Edit its label", FILE),
-    _view_key("file.zoom_keys", "+ / -", "Zoom time in / out", FILE),
-    _view_key("file.fzoom_keys", "Ctrl++ / Ctrl+-", "Zoom frequency in / out", FILE),
-    _view_key("file.pan_keys", "Arrows", "Pan time (Left/Right) and frequency (Up/Down)", FILE),
+    _view_key("file.zoom_in_time", "+", "Zoom time in", FILE, "="),
+    _view_key("file.zoom_out_time", "-", "Zoom time out", FILE),
+    _view_key("file.zoom_in_freq", "Ctrl++", "Zoom frequency in", FILE, "Ctrl+="),
+    _view_key("file.zoom_out_freq", "Ctrl+-", "Zoom frequency out", FILE),
+    _view_key("file.pan_left", "Left", "Pan earlier", FILE),
+    _view_key("file.pan_right", "Right", "Pan later", FILE),
+    _view_key("file.pan_up", "Up", "Pan up in frequency", FILE),
+    _view_key("file.pan_down", "Down", "Pan down in frequency", FILE),
 )
 """The registry: every command and key of the window."""
 
@@ -188,7 +212,8 @@ def command(id_: str) -> Command:
 def shortcut_rows(tab: str | None = None) -> list[tuple[str, str, str]]:
     """``(keys, title, tabs)`` for every command with a shortcut or key, in registry order.
 
-    `tabs` is ``"Live, File"`` style text; with `tab`, only the commands acting there.
+    `keys` is the shortcut, alternatives after ``" / "``; `tabs` is ``"Live, File"`` style text; with
+    `tab`, only the commands acting there.
     """
     rows = []
     for c in COMMANDS:
@@ -197,7 +222,7 @@ def shortcut_rows(tab: str | None = None) -> list[tuple[str, str, str]]:
         where = ", ".join(TAB_TITLES[t] for t in c.tabs)
         titles = [c.title_for(t) for t in c.tabs if tab is None or t == tab]
         title = " / ".join(dict.fromkeys(titles))
-        rows.append((c.shortcut, title, where))
+        rows.append((" / ".join(c.keys), title, where))
     return rows
 
 
@@ -214,8 +239,8 @@ def check_registry(commands: tuple[Command, ...] = COMMANDS) -> None:
         for t in c.tabs:
             if t not in TABS:
                 raise ValueError(f"command {c.id!r}: unknown tab {t!r}")
-            if c.shortcut:
-                key = (c.shortcut.lower(), t)
+            for k in c.keys:
+                key = (k.lower(), t)
                 if key in seen:
-                    raise ValueError(f"shortcut {c.shortcut} on the {t} tab is both {seen[key]!r} and {c.id!r}")
+                    raise ValueError(f"shortcut {k} on the {t} tab is both {seen[key]!r} and {c.id!r}")
                 seen[key] = c.id

@@ -5,7 +5,7 @@ Thread: the Qt GUI thread.
 The window is a shell around pieces that each do one thing: the Live tab's
 widgets and frames (:mod:`.live_tab`), the live input's lifecycle
 (:mod:`.live_session`), the File tab's connection (:mod:`.file_tab`), the
-health indicator (:mod:`.health`), recent files (:mod:`.recent_files`), the
+status bar and its health indicator (:mod:`.status_bar`, :mod:`.health`), recent files (:mod:`.recent_files`), the
 settings form (:mod:`.controls`) and their persistence (:mod:`.settings`).
 Every command is declared in :mod:`.commands` and bound here, per tab, by
 :class:`~.actions.CommandActions`: a shortcut acts on the tab in view.  A
@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtWidgets import QLabel, QMainWindow, QTabWidget
+from PyQt6.QtWidgets import QMainWindow, QTabWidget
 
 from specscope.app.logs import log_bug, one_line
 from specscope.app.model.settings import FFT_SIZES, SettingsError
@@ -29,15 +29,16 @@ from .commands import FILE, LIVE
 from .controls import DOCK_MIN_WIDTH_PX, Controls, settings_dock
 from .file_tab import FileTab
 from .file_view import FileView
-from .health import HEALTH_ALARM_STYLE, HealthIndicator, PaintCounter
+from .health import HEALTH_ALARM_STYLE, PaintCounter
 from .live_session import DEMO_NOTICE, LiveSession, SessionRefused, demo_path
 from .live_tab import LiveTab
+from .measure import attach_measurement
+from .meters import attach_meters
 from .recent_files import N_RECENT_FILES, RECENT_FILES_KEY, RecentFiles, fill_menu
 from .settings import WindowSettings, clear_settings, load_settings, qsettings, save_settings
-from .widgets import ElidedLabel
+from .status_bar import WindowStatus
 
 __all__ = ["DEMO_NOTICE", "DOCK_MIN_WIDTH_PX", "HEALTH_ALARM_STYLE", "N_RECENT_FILES", "MainWindow", "demo_path"]
-from .meters import attach_meters
 
 REPAINT_INTERVAL_MS = 16
 """Repaint timer (a precise QTimer): 62.5 Hz, just above a common monitor's 60 Hz refresh; painting faster
@@ -65,7 +66,6 @@ class MainWindow(QMainWindow):
         self.store = store if store is not None else qsettings()
         self.settings: WindowSettings = load_settings(self.store)
         self.help_dialog: ShortcutHelp | None = None
-        self._stats_bug_logged = False
 
         self.session = LiveSession(self)
         self.session.source_path = source_path
@@ -88,15 +88,7 @@ class MainWindow(QMainWindow):
         self.controls_scroll = self.dock.widget()
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
 
-        # Status bar: source notice, configuration, health (permanent: messages do not hide them).
-        self.source_label = QLabel()
-        self.source_label.setStyleSheet("QLabel { color: #ffcc66; font-weight: bold; padding: 0 6px; }")
-        self.source_label.hide()
-        self.config_label = ElidedLabel()  # elided, never widening the window; the full text is its tooltip
-        self.health_label = HealthIndicator()
-        self.statusBar().addPermanentWidget(self.source_label)
-        self.statusBar().addPermanentWidget(self.config_label, 3)
-        self.statusBar().addPermanentWidget(self.health_label, 2)
+        self.status = WindowStatus(self.statusBar())  # source notice, the tab's settings, health
 
         self.commands = CommandActions(self, self.current_tab)
         window_commands.bind(self)
@@ -113,11 +105,11 @@ class MainWindow(QMainWindow):
 
         self.refresh_devices()
         self.live.set_display(self.settings.display)
-        from specscope.app.gui.measure import attach_measurement  # issue 13: the measurement dock
-
-        self.measurement = attach_measurement(self)
+        self.measurement = attach_measurement(self)  # averaging, weighting, bands, calibration
         self.live.panel_filter = self.measurement.panel_spectrum
         self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
+        for dock in (self.measurement, *self.meters):  # closed by its own button: the check mark follows
+            dock.visibilityChanged.connect(lambda _: self.commands.refresh())
         self._restore_geometry()
         self.commands.refresh()
 
@@ -142,6 +134,9 @@ class MainWindow(QMainWindow):
     file_view = property(lambda self: self.file_tab.view)
     error_dialog = property(lambda self: self.file_tab.error_dialog)
     source_path = property(lambda self: self.session.source_path)
+    source_label = property(lambda self: self.status.source_label)
+    config_label = property(lambda self: self.status.config_label)
+    health_label = property(lambda self: self.status.health_label)
     pause_action = property(lambda self: self.commands.actions["view.play_pause"])
     export_action = property(lambda self: self.commands.actions["view.export"])
     open_action = property(lambda self: self.commands.actions["file.open"])
@@ -222,8 +217,7 @@ class MainWindow(QMainWindow):
         """Adopt a new STFT configuration: fresh history, axes, status line."""
         self.live.set_cfg(cfg)
         notice = self.session.source_notice
-        self.source_label.setText(notice)
-        self.source_label.setToolTip(f"{notice}: {demo_path()}" if notice == DEMO_NOTICE else notice)
+        self.status.set_source(notice, f"{notice}: {demo_path()}" if notice == DEMO_NOTICE else notice)
         self.setWindowTitle(f"specscope — {notice}" if notice else "specscope")
         self.update_status()
 
@@ -231,22 +225,12 @@ class MainWindow(QMainWindow):
         """The status bar shows the settings of the tab in view only (the file's on the File tab)."""
         live = self.current_tab() == LIVE
         text = (self.cfg.describe() if self.cfg is not None else "stopped") if live else self.file_tab.describe()
-        self.config_label.setText(text)
-        self.source_label.setVisible(live and bool(self.session.source_notice))
-        self.health_label.setVisible(live)
+        self.status.show_tab(live, text)
 
     def _on_tick(self) -> None:
         now = time.perf_counter()
         self.live.tick(now)
-        if self.health_label.due(now):
-            try:
-                stats = self.session.stats()
-            except Exception as err:  # a dying pipeline must not take the window with it; it is a bug
-                if not self._stats_bug_logged:  # once, not twice a second
-                    self._stats_bug_logged = True
-                    self.statusBar().showMessage(log_bug("reading the pipeline's statistics", err), 10000)
-                stats = None
-            self.health_label.update_from(now, self.repaint_rate_hz(now), stats)
+        self.status.tick(now, self.repaint_rate_hz(now), self.session.stats)
 
     def repaint_rate_hz(self, now: float | None = None) -> float:
         """Paint events of the spectrogram's viewport per second, over the last second."""

@@ -4,8 +4,11 @@ Thread: the Qt GUI thread.
 
 :func:`bind` registers a handler for every command of :mod:`.commands` on
 the tabs where it acts; the File tab's commands call the file view's public
-methods (``toggle_play``, ``play_selection``, ``zoom_to_selection``,
-``show_all``, ``clear_selection``, ``cancel``, ``export_png``, ``export_data``).
+methods, those the view also takes as keys through its ``handlers``
+(:func:`specscope.app.gui.file.input.view_handlers`).  The dock toggles
+(Settings, Measurement, Levels, Signal generator, Annotations) are commands
+too, so each has its View-menu entry, shortcut and check mark from the
+registry.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ def bind(w: MainWindow) -> None:
     def view() -> FileView:
         return ft.view
 
+    def does(command_id: str):
+        """The File tab's handler of `command_id` that its view also takes as a key (one definition)."""
+        return lambda: view().handlers[command_id]()
+
     c.on("file.open", lambda: ask_open(w))
     c.on("file.watch", lambda: ask_watch(w))
     c.on("file.device", w.watch_device)
@@ -41,15 +48,15 @@ def bind(w: MainWindow) -> None:
     c.on("view.export", lambda: ask_export_live(w), (LIVE,))
     c.on("view.export", ft.ask_export, (FILE,), enabled=lambda: ft.has_file)
     c.on("view.play_pause", lambda: w.set_paused(not w.live.paused), (LIVE,))
-    c.on("view.play_pause", lambda: view().toggle_play(), (FILE,), enabled=ft.can_play)
+    c.on("view.play_pause", does("view.play_pause"), (FILE,), enabled=ft.can_play)
     c.state("view.play_pause", lambda tab: w.live.paused if tab == LIVE else ft.playing())
-    c.on("file.play_selection", lambda: view().play_selection(), enabled=lambda: ft.has_selection and ft.can_play())
-    c.on("file.zoom_selection", lambda: view().zoom_to_selection(), enabled=lambda: ft.has_selection)
-    c.on("file.show_all", lambda: view().show_all(), enabled=lambda: ft.has_file)
-    c.on("file.clear_selection", lambda: view().clear_selection(), enabled=lambda: ft.has_selection)
-    c.on("file.loop", lambda: view().set_loop(not view().player.loop), enabled=lambda: ft.has_file)
-    c.on("file.undo_view", lambda: view().undo_view(), enabled=lambda: ft.has_file)
-    c.on("file.go_to", lambda: view().ask_go_to(), enabled=lambda: ft.has_file)
+    c.on("file.play_selection", does("file.play_selection"), enabled=lambda: ft.has_selection and ft.can_play())
+    c.on("file.zoom_selection", does("file.zoom_selection"), enabled=lambda: ft.has_selection)
+    c.on("file.show_all", does("file.show_all"), enabled=lambda: ft.has_file)
+    c.on("file.clear_selection", does("file.clear_selection"), enabled=lambda: ft.has_selection)
+    c.on("file.loop", does("file.loop"), enabled=lambda: ft.has_file)
+    c.on("file.undo_view", does("file.undo_view"), enabled=lambda: ft.has_file)
+    c.on("file.go_to", does("file.go_to"), enabled=lambda: ft.has_file)
     c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
     c.on("file.annotate", lambda: view().annotate_selection(), enabled=lambda: ft.has_selection)
     c.on("file.delete_annotation", lambda: view().delete_annotation(),
@@ -64,14 +71,16 @@ def bind(w: MainWindow) -> None:
     c.on("file.noise_box", lambda: view().set_noise_from_selection(), enabled=lambda: ft.has_selection)
     c.on("file.save_annotations", lambda: view().ask_save_annotations(), enabled=lambda: ft.has_file)
     c.on("file.open_annotations", lambda: view().ask_open_annotations(), enabled=lambda: ft.has_file)
-    c.on("file.annotations_dock", lambda: toggle_dock(w), enabled=lambda: ft.view is not None)
-    c.state("file.annotations_dock", lambda tab: getattr(w, "annotation_dock", None) is not None
-            and not w.annotation_dock.isHidden())
+    c.on("file.annotations_dock", lambda: toggle(w.annotation_dock),
+         enabled=lambda: getattr(w, "annotation_dock", None) is not None)
+    c.state("file.annotations_dock", lambda tab: shown(getattr(w, "annotation_dock", None)))
     c.on("file.wave_db", lambda: view().set_waveform_db(not view().waveform.db), enabled=lambda: ft.has_file)
     c.state("file.wave_db", lambda tab: ft.view is not None and ft.view.waveform.db)
     c.on("analysis.next_fft", w.cycle_fft_size)
-    c.on("settings.dock", lambda: w.dock.setVisible(w.dock.isHidden()))
-    c.state("settings.dock", lambda tab: not w.dock.isHidden())
+    for cid, dock in (("settings.dock", lambda: w.dock), ("measure.dock", lambda: w.measurement),
+                      ("meters.levels_dock", lambda: w.meters[0]), ("meters.generator_dock", lambda: w.meters[1])):
+        c.on(cid, lambda dock=dock: toggle(dock()), enabled=lambda dock=dock: _dock(dock) is not None)
+        c.state(cid, lambda tab, dock=dock: shown(_dock(dock)))
     c.on("settings.reset", w.reset_to_defaults)
     c.on("help.shortcuts", w.show_shortcuts)
     ft.on_created.append(lambda v: on_file_view_created(w, v))
@@ -96,10 +105,25 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
     w._unsaved_guard.place_dock(w, w.height())
 
 
-def toggle_dock(w: MainWindow) -> None:
-    dock = getattr(w, "annotation_dock", None)
-    if dock is not None:
-        dock.setVisible(dock.isHidden())
+def _dock(get):
+    """The dock `get` returns, or None while the window is still being built."""
+    try:
+        return get()
+    except AttributeError:
+        return None
+
+
+def toggle(dock) -> None:
+    """Show a hidden dock (in front of the docks tabbed with it), hide a shown one."""
+    if dock.isHidden():
+        dock.show()
+        dock.raise_()
+    else:
+        dock.hide()
+
+
+def shown(dock) -> bool:
+    return dock is not None and not dock.isHidden()
 
 
 SMALL_HEIGHT_PX = 640

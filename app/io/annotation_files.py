@@ -23,6 +23,10 @@ Columns specscope does not interpret (measurements, user columns, and
 written keeps every row and every value.  Numbers specscope writes are the
 shortest text that reads back as the same float.
 
+This module reads, detects and finds files; writing is in
+:mod:`.annotation_writer`, the formats' names and columns in
+:mod:`.annotation_formats` (all re-exported here).
+
 Errors: every problem with a file is an :class:`AnnotationFileError`, one line
 naming the file and, for its content, the line (``sel.txt: line 4: Begin Time
 (s) 'abc' is not a number``).  Writes go to a temporary file beside the target,
@@ -36,30 +40,28 @@ import csv
 import io
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from specscope.app.model.annotations import Annotation, AnnotationError
-from specscope.dsp.selection_measures import MEASUREMENT_COLUMNS
 
-Format = Literal["raven", "audacity", "csv"]
+from .annotation_formats import (
+    DEFAULT_VIEW,
+    LABEL_COLUMNS,
+    MAX_FILE_BYTES,
+    NOTES_COLUMN,
+    NUMERIC_COLUMNS,
+    RAVEN_COLUMNS,
+    AnnotationFileError,
+    Format,
+    format_for_path,
+)
+from .annotation_writer import format_table, table_records, write_table, write_text_atomic
 
-RAVEN_COLUMNS = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)")
-"""The first columns of a Raven selection table, in Raven's order."""
-LABEL_COLUMNS = ("Annotation", "Label", "label", "annotation")
-"""Columns read as the label, the first present wins; new tables use ``Annotation``."""
-NOTES_COLUMN = "Notes"
-DEFAULT_VIEW = "Spectrogram 1"
-MAX_FILE_BYTES = 64 << 20
-"""Largest annotation file read (64 MiB, some 500 000 rows)."""
-_CORE = ("Selection", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)")
-
-
-class AnnotationFileError(ValueError):
-    """A file that cannot be read or written as annotations; one line naming the file (and line)."""
-
+__all__ = ["DEFAULT_VIEW", "LABEL_COLUMNS", "MAX_FILE_BYTES", "NOTES_COLUMN", "RAVEN_COLUMNS", "AnnotationFileError",
+           "AnnotationTable", "Format", "detect_format", "find_sidecar", "format_for_path", "format_table",
+           "merge_views", "read_annotations", "sidecar_paths", "table_records", "write_table", "write_text_atomic"]
 
 @dataclass(frozen=True)
 class AnnotationTable:
@@ -140,11 +142,6 @@ def detect_format(path: str | os.PathLike[str], text: str | None = None) -> Form
     )
 
 
-def format_for_path(path: str | os.PathLike[str]) -> Format:
-    """The format a name asks for when writing: ``.csv`` is CSV, anything else a Raven table."""
-    return "csv" if os.fspath(path).lower().endswith(".csv") else "raven"
-
-
 # --- reading -------------------------------------------------------------------
 def read_annotations(path: str | os.PathLike[str], format: Format | None = None) -> AnnotationTable:
     """Read an annotation file (format detected unless given).
@@ -187,7 +184,7 @@ def _read_columns(name: str, text: str, fmt: Format) -> AnnotationTable:
         dup = next(c for c in header if header.count(c) > 1)
         raise AnnotationFileError(f"{name}: line {header_at + 1}: column {dup!r} appears twice")
     label_col = next((c for c in LABEL_COLUMNS if c in header), "Annotation")
-    known = set(_CORE) | {label_col, NOTES_COLUMN}
+    known = set(NUMERIC_COLUMNS) | {label_col, NOTES_COLUMN}
     out, where = [], []
     for row_i in range(header_at + 1, len(rows)):
         fields = rows[row_i]
@@ -269,203 +266,6 @@ def _audacity_hz(name: str, line_no: int, text: str) -> float | None:
     return None if value < 0 else value  # Audacity writes -1 for an undefined bound
 
 
-# --- writing -------------------------------------------------------------------
-def write_table(
-    path: str | os.PathLike[str],
-    annotations: Iterable[Annotation],
-    format: Format | None = None,
-    *,
-    measurements: Sequence[Mapping[str, float | None]] | Mapping[int, Mapping[str, float | None]] | None = None,
-    columns: Sequence[str] | None = None,
-    label_column: str = "Annotation",
-    nyquist_hz: float | None = None,
-) -> None:
-    """Write annotations as a Raven table, CSV or Audacity labels (format from the name unless given).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file; replaced atomically.
-    annotations : iterable of Annotation
-        The rows, in order (numbers may repeat, one row per Raven view).
-    format : {'raven', 'csv', 'audacity'}, optional
-        Default :func:`format_for_path`.
-    measurements : sequence or mapping, optional
-        Computed columns (``{column: value}``) per row (a sequence parallel to
-        `annotations`) or per selection number (a mapping); they replace the
-        same columns of :attr:`Annotation.extra`.  None and NaN are written empty.
-    columns : sequence of str, optional
-        Column order (e.g. :attr:`AnnotationTable.columns`); the Raven columns,
-        the label, notes, extra and measurement columns missing from it follow.
-    label_column : str
-        The label's column (Raven and CSV).
-    nyquist_hz : float, optional
-        Written as High Freq for rows without one (and 0 as Low Freq), as Raven
-        does for a time-only selection; else those cells stay empty.
-    """
-    fmt = format or format_for_path(path)
-    if fmt not in ("raven", "csv", "audacity"):
-        raise AnnotationFileError(f"{os.fspath(path)}: unknown format {fmt!r}")
-    text = format_table(annotations, fmt, measurements=measurements, columns=columns, label_column=label_column,
-                        nyquist_hz=nyquist_hz)
-    write_text_atomic(path, text)
-
-
-def format_table(
-    annotations: Iterable[Annotation],
-    format: Format = "raven",
-    *,
-    measurements: Sequence[Mapping[str, float | None]] | Mapping[int, Mapping[str, float | None]] | None = None,
-    columns: Sequence[str] | None = None,
-    label_column: str = "Annotation",
-    nyquist_hz: float | None = None,
-) -> str:
-    """The text :func:`write_table` writes (same parameters), e.g. for standard output."""
-    rows = list(annotations)
-    if format == "audacity":
-        return _audacity_text(rows)
-    if format not in ("raven", "csv"):
-        raise ValueError(f"unknown format {format!r}")
-    per_row = _per_row(rows, measurements)
-    header = _header(rows, per_row, columns, label_column)
-    table = [header] + [_row_values(a, m, header, label_column, nyquist_hz)
-                        for a, m in zip(rows, per_row, strict=True)]
-    if format == "csv":
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows(table)
-        return buf.getvalue()
-    return "".join("\t".join(r) + "\n" for r in table)
-
-
-def table_records(
-    annotations: Iterable[Annotation],
-    measurements: Sequence[Mapping[str, float | None]] | None = None,
-    columns: Sequence[str] | None = None,
-    label_column: str = "Annotation",
-) -> list[dict[str, object]]:
-    """Rows as ``{column: value}`` objects (for JSON): numbers as numbers, None/NaN as None, text as text."""
-    rows = list(annotations)
-    per_row = _per_row(rows, measurements)
-    header = _header(rows, per_row, columns, label_column)
-    out = []
-    for a, m in zip(rows, per_row, strict=True):
-        texts = _row_values(a, m, header, label_column, None)
-        record: dict[str, object] = {}
-        for c, text in zip(header, texts, strict=True):
-            if c in m:
-                v = m[c]
-                record[c] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-            elif c in ("Selection", "Channel"):
-                record[c] = int(text)
-            elif c in _CORE:
-                record[c] = None if text == "" else float(text)
-            else:
-                record[c] = text
-        out.append(record)
-    return out
-
-
-def _per_row(rows: list[Annotation], measurements) -> list[Mapping[str, float | None]]:
-    if measurements is None:
-        return [{} for _ in rows]
-    if isinstance(measurements, Mapping):
-        return [measurements.get(a.index, {}) for a in rows]
-    per_row = list(measurements)
-    if len(per_row) != len(rows):
-        raise ValueError(f"{len(per_row)} rows of measurements for {len(rows)} annotations")
-    return per_row
-
-
-def _header(rows, per_row, columns, label_column) -> list[str]:
-    header = list(columns) if columns is not None else []
-    wanted = [*RAVEN_COLUMNS, label_column]
-    if any(a.notes for a in rows):
-        wanted.append(NOTES_COLUMN)
-    for a in rows:
-        wanted += [c for c, _ in a.extra]
-    for m in per_row:
-        wanted += [c for c in MEASUREMENT_COLUMNS if c in m] + [c for c in m if c not in MEASUREMENT_COLUMNS]
-    for c in wanted:
-        if c not in header:
-            header.append(c)
-    return header
-
-
-def _row_values(a: Annotation, m: Mapping[str, float | None], header: list[str], label_column: str,
-                nyquist_hz: float | None) -> list[str]:
-    extra = a.extra_dict
-    low, high = a.low_hz, a.high_hz
-    if nyquist_hz is not None and low is None and high is None:
-        low, high = 0.0, float(nyquist_hz)
-    core = {
-        "Selection": str(a.index),
-        "View": extra.get("View", DEFAULT_VIEW),
-        "Channel": str(a.channel),
-        "Begin Time (s)": _text(a.begin_s),
-        "End Time (s)": _text(a.end_s),
-        "Low Freq (Hz)": _text(low),
-        "High Freq (Hz)": _text(high),
-        label_column: a.label,
-        NOTES_COLUMN: a.notes,
-    }
-    out = []
-    for c in header:
-        if c in m:
-            out.append(_text(m[c]))
-        elif c in core:
-            out.append(core[c])
-        else:
-            out.append(extra.get(c, ""))
-    return out
-
-
-def _audacity_text(rows: list[Annotation]) -> str:
-    lines = []
-    for a in rows:
-        lines.append(f"{_fixed(a.begin_s)}\t{_fixed(a.end_s)}\t{a.label}")
-        if a.has_band:
-            low = -1.0 if a.low_hz is None else a.low_hz
-            high = -1.0 if a.high_hz is None else a.high_hz
-            lines.append(f"\\\t{_fixed(low)}\t{_fixed(high)}")
-    return "".join(line + "\n" for line in lines)
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` (UTF-8) to a temporary file beside `path`, then rename it over `path`.
-
-    A new file gets the usual permissions (0666 less the umask, applied by
-    ``os.open``); a replaced file keeps its own.
-    """
-    name = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(name))
-    tmp = None
-    try:
-        for attempt in range(100):
-            candidate = os.path.join(folder, f".{os.path.basename(name)}.{os.getpid()}.{attempt}.tmp")
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            tmp = candidate
-            break
-        else:
-            raise FileExistsError(f"no free temporary name in {folder}")
-        with open(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, os.stat(name).st_mode & 0o7777)
-        os.replace(tmp, name)
-        tmp = None
-    except OSError as err:
-        raise AnnotationFileError(f"{name}: cannot write: {err.strerror or err}") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
 # --- small helpers ---------------------------------------------------------------
 def _read_text(name: str) -> str:
     try:
@@ -517,26 +317,6 @@ def _int_field(values: Mapping[str, str], column: str, default: int) -> int:
     if x is None or not x.is_integer() or x < 1:
         raise ValueError(f"{column} {text!r} is not a whole number >= 1")
     return int(x)
-
-
-def _text(value: float | None) -> str:
-    """The shortest text that reads back as the same float; empty for None and NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    x = float(value)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x)) if isinstance(value, int) and not isinstance(value, bool) else repr(x)
-    text = repr(x)
-    return _fixed(x) if "e" in text else text
-
-
-def _fixed(x: float) -> str:
-    """Fixed-point text with at least 6 decimals (Audacity's style), more when needed to read back exactly."""
-    for digits in range(6, 18):
-        text = f"{x:.{digits}f}"
-        if float(text) == x:
-            return text
-    return f"{x:.17f}"
 
 
 def _view(a: Annotation) -> str:

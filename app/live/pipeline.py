@@ -25,6 +25,7 @@ the frames that could not be computed are counted as dropped; frame
 ``index`` advances by them, so gaps in ``index`` are exactly the dropped
 frames.  A new configuration starts a run whose first frame ends where the
 old run's next frame would have ended, using samples kept in a history.
+What a source must offer is the :class:`~.source.Source` protocol.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 import numpy as np
 
@@ -43,8 +43,10 @@ from specscope.dsp.peaks import estimate_peak
 from specscope.dsp.ring_buffer import RingBuffer
 from specscope.dsp.stft import StreamingStft, frame_view
 
+from .counters import WorkerCounters
 from .frames import LiveFrame, PipelineStats
 from .sample_history import SampleHistory
+from .source import Source
 
 __all__ = ["LiveFrame", "Pipeline", "PipelineStats", "Source"]
 
@@ -54,63 +56,12 @@ RING_MIN = 4096
 """Smallest ring buffer, in sample frames."""
 MAX_LAG_S = 0.5
 """A worker more than this far behind (or two frames, if longer) skips ahead and counts the frames it drops."""
-N_LATENCIES = 1 << 16
-"""Latencies kept for the median and 95th percentile (the most recent frames)."""
 PEAK_INTERVAL_S = 0.1
 """The worker estimates the peak of the newest frame of a batch when this much audio (s) has passed since
 the last estimate: 10 per second, a tuner's readout rate, which is what the window shows."""
 WAIT_MAX_S = 0.025
 """Longest the worker waits for the source's wake-up before it looks again (stall detection, a
 source that does not wake it)."""
-
-
-class Source(Protocol):
-    """What the pipeline needs from an audio source (see :class:`~specscope.app.live.capture.CaptureSource`
-    and :class:`~specscope.app.live.file_source.FileSource`).
-
-    Attributes
-    ----------
-    fs_hz : float
-        Sample rate in Hz.
-    channels : int
-        Channels per sample frame written into the ring buffer.
-    name : str
-        For messages.
-    live : bool
-        True for a device (its silence means it was lost), False for a file.
-    paced : bool
-        True if samples arrive at the real-time pace: then a backlog means the worker fell behind,
-        and beyond `max_lag_s` it skips ahead; False (a file read as fast as it is consumed): never skip.
-    n_overflows : int
-        Blocks lost before they reached the ring buffer (PortAudio overflows).
-    error : str or None
-        Set (one line) when the source failed.
-    finished : bool
-        True when no more samples will come.
-    stall_timeout_s, start_timeout_s : float or None
-        Silence after (before) the first block after which a live source is declared lost.
-    """
-
-    fs_hz: float
-    channels: int
-    name: str
-    live: bool
-    paced: bool
-    n_overflows: int
-    error: str | None
-    finished: bool
-    stall_timeout_s: float | None
-    start_timeout_s: float | None
-
-    def start(self, ring: RingBuffer, wake: threading.Event | None = None) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def clock_s(self) -> float | None: ...
-
-    def adc_time_s(self, index: int) -> float | None: ...
-
-    def sample_time_s(self, index: float) -> float: ...
 
 
 class Pipeline:
@@ -196,7 +147,6 @@ class Pipeline:
         self.peak_interval_s = float(peak_interval_s)
         self._next_peak_sample = -math.inf
         """Absolute sample index from which the newest frame of a batch gets its peak estimated."""
-        self._n_peaks = 0
         fs = float(source.fs_hz)
         self.ring = RingBuffer(max(round(ring_s * fs), RING_MIN), n_ch)
         self._cfg = cfg
@@ -209,13 +159,8 @@ class Pipeline:
         self._started = False
         self._stopped = False
         self.error: str | None = None
-        # Counters written by the worker, read by stats().
-        self._frames = 0
-        self._dropped = 0
-        self._samples_in = 0
-        self._dsp_s = 0.0
-        self._latencies_ms = np.full(N_LATENCIES, np.nan)
-        self._n_latencies = 0
+        self._counters = WorkerCounters()
+        """Written by the worker, read by :meth:`stats` (its own lock)."""
 
     def _check_cfg(self, cfg: StftConfig) -> None:
         if not isinstance(cfg, StftConfig):
@@ -289,25 +234,7 @@ class Pipeline:
 
     def stats(self) -> PipelineStats:
         """A snapshot of the counters (any thread)."""
-        with self._lock:
-            n = min(self._n_latencies, N_LATENCIES)
-            lat = self._latencies_ms[:n].copy()
-            frames, dropped, samples_in, dsp_s = self._frames, self._dropped, self._samples_in, self._dsp_s
-            n_peaks = self._n_peaks
-        median = p95 = None
-        if n:
-            median, p95 = (float(v) for v in np.percentile(lat, [50.0, 95.0]))
-        return PipelineStats(
-            frames=frames,
-            overflows=int(self.source.n_overflows),
-            overwritten=int(self.ring.n_overwritten),
-            dropped=dropped,
-            latency_ms_median=median,
-            latency_ms_p95=p95,
-            dsp_ms_per_frame=1e3 * dsp_s / frames if frames else None,
-            samples_in=samples_in,
-            peaks=n_peaks,
-        )
+        return self._counters.snapshot(overflows=int(self.source.n_overflows), overwritten=int(self.ring.n_overwritten))
 
     # --- worker thread ----------------------------------------------------------------
     def _run(self) -> None:
@@ -392,8 +319,7 @@ class Pipeline:
                 mono = mix_to_mono(block)
             else:
                 mono = np.ascontiguousarray(block[:, self.channel])
-            with self._lock:
-                self._samples_in += mono.shape[0]
+            self._counters.add_samples(mono.shape[0])
             if self.on_samples is not None:
                 self.on_samples(start, mono)
             self._history.append(mono)
@@ -406,8 +332,7 @@ class Pipeline:
         lost = max(0, start - self._next_frame_start())
         n_dropped = -(-lost // hop)
         self._index += n_dropped
-        with self._lock:
-            self._dropped += n_dropped
+        self._counters.add_dropped(n_dropped)
         self._history.restart(start)
         self._stream = StreamingStft(self._run_cfg, keep_spectrum=True)
         self._origin = start
@@ -471,13 +396,6 @@ class Pipeline:
             for i in range(m)
         ]
         self._index += m
-        dsp_s = time.perf_counter() - t0
-        with self._lock:
-            self._frames += m
-            self._dsp_s += dsp_s
-            self._n_peaks += peak is not None
-            for ms in lat:
-                self._latencies_ms[self._n_latencies % N_LATENCIES] = ms
-                self._n_latencies += 1
+        self._counters.add_frames(m, time.perf_counter() - t0, peak is not None, lat)
         if self.on_frames is not None:
             self.on_frames(frames)

@@ -91,5 +91,7 @@ def test_write_and_consume_do_not_allocate():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak - before < 4096, f"{peak - before} bytes allocated while pushing and consuming"
+    # tracemalloc also sees other threads (a test before may leave a worker or a PortAudio thread
+    # winding down): a few kB of theirs are tolerated, one block's copy (8 kB + its header) is not.
+    assert peak - before < block.nbytes, f"{peak - before} bytes allocated while pushing and consuming"
     assert total == 240.0 and rb.n_written == 241 * 1024 and rb.n_read == rb.n_written

@@ -10,11 +10,13 @@ Mouse
 
 Keys (while the file view has the focus; they win over the window's shortcuts)
 ------------------------------------------------------------------------------
-``+``/``-`` zoom time, ``Ctrl++``/``Ctrl+-`` zoom frequency, arrows pan,
-``Home`` or ``0`` show everything, ``Z`` zoom to the selection, ``Backspace``
-undo the last zoom or pan, ``G`` go to a typed time range, ``Space``
-play/pause, ``P`` play the selection, ``L`` loop on/off, ``Esc`` clear the
-selection.
+The File tab's commands of :mod:`specscope.app.gui.commands` that the view
+does itself (:func:`view_handlers`): their keys come from the registry, so
+the help (F1), the menus and the view agree.  ``+``/``-`` zoom time,
+``Ctrl++``/``Ctrl+-`` zoom frequency, arrows pan, ``Home`` or ``0`` show
+everything, ``Z`` zoom to the selection, ``Backspace`` undo the last zoom or
+pan, ``G`` go to a typed time range, ``Space`` play/pause, ``P`` play the
+selection, ``L`` loop on/off, ``Esc`` clear the selection.
 """
 
 from __future__ import annotations
@@ -25,38 +27,54 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QObject, QPointF, Qt
 from PyQt6.QtGui import QKeyEvent, QKeySequence
 
+from ..commands import COMMANDS, FILE, command
+
 WHEEL_ZOOM_PER_STEP = 1.25
 """Zoom factor per wheel notch (120 units)."""
+KEY_ZOOM_STEP = 1.5
+"""Zoom factor per ``+``/``-`` key press."""
 PAN_FRACTION = 0.2
 """Arrow keys move the view by this fraction of its span."""
-HINT = ("wheel: zoom time · Ctrl+wheel: zoom Hz · drag: pan · Shift+drag: select time (Ctrl: and Hz) · "
-        "click: seek · Space: play/pause · P: play selection · Z: zoom to selection · Backspace: undo zoom · "
-        "G: go to · Home: show all")
+_HINTS = (("file.wheel", "zoom time"), ("file.ctrl_wheel", "zoom Hz"), ("file.drag", "pan"),
+          ("file.select", "select time"), ("file.box", "select a box"), ("file.click", "seek"),
+          ("view.play_pause", "play/pause"),
+          ("file.play_selection", "play selection"), ("file.zoom_selection", "zoom to selection"),
+          ("file.undo_view", "undo zoom"), ("file.go_to", "go to"), ("file.show_all", "show all"))
+HINT = " · ".join(f"{command(cid).shortcut}: {text}" for cid, text in _HINTS)
+"""The file view's one-line help before the pointer moves over the plot, keys from the registry."""
 
 
-def key_table(view) -> dict[QKeySequence, Callable[[], None]]:
-    """The file view's keys and what they call (see the module docstring)."""
+def view_handlers(view) -> dict[str, Callable[[], None]]:
+    """What the file view does itself, by command id of the registry (see the module docstring).
+
+    The window binds the same commands to these handlers on the File tab
+    (:mod:`specscope.app.gui.window_commands`), so a key does the same
+    whether the view or the window takes it.
+    """
     return {
-        QKeySequence("Space"): view.toggle_play,
-        QKeySequence("P"): view.play_selection,
-        QKeySequence("L"): lambda: view.set_loop(not view.player.loop),
-        QKeySequence("Escape"): view.clear_selection,
-        QKeySequence("Home"): view.show_all,
-        QKeySequence("Z"): view.zoom_to_selection,
-        QKeySequence("0"): view.show_all,
-        QKeySequence("Backspace"): view.undo_view,
-        QKeySequence("G"): view.ask_go_to,
-        QKeySequence("+"): lambda: view.zoom_time(1 / 1.5),
-        QKeySequence("="): lambda: view.zoom_time(1 / 1.5),
-        QKeySequence("-"): lambda: view.zoom_time(1.5),
-        QKeySequence("Ctrl++"): lambda: view.zoom_freq(1 / 1.5),
-        QKeySequence("Ctrl+="): lambda: view.zoom_freq(1 / 1.5),
-        QKeySequence("Ctrl+-"): lambda: view.zoom_freq(1.5),
-        QKeySequence("Left"): lambda: view.pan_time(-PAN_FRACTION),
-        QKeySequence("Right"): lambda: view.pan_time(PAN_FRACTION),
-        QKeySequence("Up"): lambda: view.pan_freq(PAN_FRACTION),
-        QKeySequence("Down"): lambda: view.pan_freq(-PAN_FRACTION),
+        "view.play_pause": view.toggle_play,
+        "file.play_selection": view.play_selection,
+        "file.loop": lambda: view.set_loop(not view.player.loop),
+        "file.clear_selection": view.clear_selection,
+        "file.show_all": view.show_all,
+        "file.zoom_selection": view.zoom_to_selection,
+        "file.undo_view": view.undo_view,
+        "file.go_to": view.ask_go_to,
+        "file.zoom_in_time": lambda: view.zoom_time(1 / KEY_ZOOM_STEP),
+        "file.zoom_out_time": lambda: view.zoom_time(KEY_ZOOM_STEP),
+        "file.zoom_in_freq": lambda: view.zoom_freq(1 / KEY_ZOOM_STEP),
+        "file.zoom_out_freq": lambda: view.zoom_freq(KEY_ZOOM_STEP),
+        "file.pan_left": lambda: view.pan_time(-PAN_FRACTION),
+        "file.pan_right": lambda: view.pan_time(PAN_FRACTION),
+        "file.pan_up": lambda: view.pan_freq(PAN_FRACTION),
+        "file.pan_down": lambda: view.pan_freq(-PAN_FRACTION),
     }
+
+
+def key_table(handlers: dict[str, Callable[[], None]]) -> dict[QKeySequence, Callable[[], None]]:
+    """Every key of the registry's File-tab commands in `handlers`, mapped to its handler."""
+    return {QKeySequence(k): handlers[c.id] for c in COMMANDS if c.acts_on(FILE) and c.id in handlers
+            for k in c.keys}
 
 
 class KeyFilter(QObject):

@@ -52,7 +52,7 @@ from .clock import CLOCK_FROM_S, ClockTimeAxis, format_clock
 from .config import SettingsMixin
 from .export import ExportMixin
 from .history import ViewHistory
-from .input import HINT, FileViewBox, KeyFilter, key_table
+from .input import HINT, FileViewBox, KeyFilter, key_table, view_handlers
 from .jobs import JobBoard, JobResultsMixin
 from .navigation import NavigationMixin
 from .render import DETAIL_DELAY_MS, REFRESH_DELAY_MS, RenderMixin
@@ -264,7 +264,9 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
         self.vb.sigRangeChanged.connect(self._on_range_changed)
         self.vb.sigResized.connect(self._on_range_changed)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self._key_filter = KeyFilter(key_table(self), self)
+        self.handlers = view_handlers(self)
+        """What the view does for the registry's File-tab commands it handles itself (by command id)."""
+        self._key_filter = KeyFilter(key_table(self.handlers), self)
         self._key_filter.watch(self, self.plot, self.plot.viewport(), self.spectrum, self.spectrum.viewport())
 
     @property

@@ -4,14 +4,15 @@ Thread: the Qt GUI thread.
 
 ``attach_measurement(main_window)`` is the one call the main window makes: it
 adds the "Measurement" dock (:class:`~.dock.MeasurementDock`) on the right,
-hidden until its toolbar button opens it, connects it to the window's frames signal and returns it; the window passes
-the spectrum panel's data through :meth:`~.dock.MeasurementDock.panel_spectrum`.
+hidden until the registry's ``measure.dock`` command (toolbar, View menu,
+Ctrl+M) opens it, connects it to the window's frames signal and returns it;
+the window passes the spectrum panel's data through
+:meth:`~.dock.MeasurementDock.panel_spectrum`.
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QToolBar
 
 from .band_view import BandView
 from .calibration import CalibrateDialog, CalibrationStore
@@ -32,12 +33,6 @@ def attach_measurement(main_window) -> MeasurementDock:
     dock = MeasurementDock(main_window.store, window=main_window)
     main_window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()  # the live view keeps its layout until the user opens the dock (its state is then restored)
-    toggle = dock.toggleViewAction()
-    toggle.setText("Measurement")
-    toggle.setToolTip("Averaging, weighting, octave bands and calibration (the Measurement dock)")
-    toolbar = main_window.findChild(QToolBar, "mainToolbar")
-    if toolbar is not None:
-        toolbar.addAction(toggle)
     signal = getattr(main_window, "frames_arrived", None)
     if signal is None:  # the window split into a live session: its frames signal
         signal = getattr(getattr(main_window, "session", None), "frames", None)

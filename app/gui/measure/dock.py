@@ -26,12 +26,13 @@ from specscope.app.logs import log, one_line
 from specscope.app.model.measurement import LiveMeasurement, MeasurementSettings, SpectrumPeak, level_unit
 from specscope.dsp.calibration import MicResponse, load_mic_response
 
+from ..commands import command
 from .band_view import BandView
 from .calibration import CalibrateDialog, CalibrationStore
 from .controls import MeasurementControls
 
 REFRESH_MS = 100
-RESET_SHORTCUT = "R"
+RESET_SHORTCUT = command("measure.reset").shortcut
 
 
 class MeasurementDock(QDockWidget):

@@ -25,7 +25,10 @@ class _CloseWatcher(QObject):
 
 
 def attach_meters(main_window, generator_device: str | None = None) -> tuple[LevelMeterDock, GeneratorDock]:
-    """Add the Levels and Signal generator docks to `main_window` (right side, tabbed) and a View menu entry each.
+    """Add the Levels and Signal generator docks to `main_window` (right side, tabbed, hidden).
+
+    Their View-menu entries and shortcuts are the registry's ``meters.levels_dock`` and
+    ``meters.generator_dock`` commands (:mod:`specscope.app.gui.commands`).
 
     The level dock follows ``main_window.pipeline`` (see :mod:`.level_dock`);
     the generator plays on its own output stream.  Returns both docks.
@@ -36,17 +39,11 @@ def attach_meters(main_window, generator_device: str | None = None) -> tuple[Lev
     main_window.addDockWidget(area, levels)
     main_window.addDockWidget(area, generator)
     main_window.tabifyDockWidget(levels, generator)
-    # Hidden until asked for (View menu), as the Measurement dock: shown, they would narrow the spectrogram
-    # and keep the window from fitting 800 px.
+    # Hidden until asked for (View menu, Ctrl+L / Ctrl+G), as the Measurement dock: shown, they would
+    # narrow the spectrogram and keep the window from fitting 800 px.
     levels.hide()
     generator.hide()
     levels.raise_()
-    bar = main_window.menuBar()
-    view = next((a.menu() for a in bar.actions() if a.menu() is not None and "view" in a.text().lower()), None)
-    if view is None:
-        view = bar.addMenu("&Meters")
-    view.addAction(levels.toggleViewAction())
-    view.addAction(generator.toggleViewAction())
     watcher = _CloseWatcher(main_window, generator)
     main_window.installEventFilter(watcher)
     main_window._meters = (levels, generator, watcher)  # keep them alive with the window

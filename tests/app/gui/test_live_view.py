@@ -5,26 +5,17 @@
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QSettings
 
-from specscope.app.gui.main_window import MainWindow
+from specscope.app.gui.settings import WindowSettings
 from specscope.app.live.frames import LiveFrame
 
 FS_HZ = 48000.0
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, pulse_server):
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
-    s = w.settings
-    w.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)))
-    w.resize(1200, 700)
-    w.show()
-    assert w.start(), w.banner.text.text()
-    yield w
-    w.close()
+def window(make_window, pulse_server):
+    s = WindowSettings()
+    return make_window(settings=s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)), start=True)
 
 
 def test_resume_shows_what_was_captured_while_paused(qtbot, window):

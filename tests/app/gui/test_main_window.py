@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, QSettings, Qt
+from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QImage
 
 from specscope.app.gui.main_window import HEALTH_ALARM_STYLE, MainWindow
@@ -26,26 +26,9 @@ def _settings(analysis: dict | None = None, display: dict | None = None) -> Wind
                           display=DisplaySettings(**(display or {})), input=InputSettings("pulse", FS_HZ))
 
 
-def _open(qtbot, store: QSettings, analysis: dict | None = None, display: dict | None = None) -> MainWindow:
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
-    w.set_settings(_settings(analysis, display))
-    w.resize(1200, 700)
-    w.show()
-    assert w.start(), w.banner.text.text()
-    return w
-
-
 @pytest.fixture
-def store(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, store, pulse_feed):
-    w = _open(qtbot, store)
-    yield w
-    w.close()
+def window(make_window, pulse_feed):
+    return make_window(settings=_settings(), start=True)
 
 
 def _wait_for_tone(qtbot, w: MainWindow, k: int, frames: int = 60, timeout_ms: int = 8000) -> None:
@@ -194,20 +177,17 @@ def test_export_png_npz_csv_match_display(qtbot, window, pulse_feed, tmp_path):
 
 
 @pytest.mark.parametrize("scale", ["log", "mel"])
-def test_tone_visible_on_log_and_mel(qtbot, store, pulse_feed, scale):
-    w = _open(qtbot, store, analysis={"window": "boxcar"}, display={"scale": scale})
-    try:
-        f_hz = 700 * FS_HZ / 2048  # exactly bin 700 (16406.25 Hz): with a rectangular window one bin only
-        pulse_feed.tone(f_hz, -6.0, 5.0)
-        _wait_for_tone(qtbot, w, 700, frames=30)
-        qtbot.wait(100)
-        rows, _ = w.spectrogram.displayed_rows()
-        rm = w.spectrogram.row_map
-        hit = np.flatnonzero((rm.first_bin <= 700) & (700 <= rm.last_bin))
-        assert (rows[hit][:, -20:].max(axis=0) > -12).all()
-        assert np.isin(rows[:, -20:].argmax(axis=0), hit).all()  # the brightest row of every column
-    finally:
-        w.close()
+def test_tone_visible_on_log_and_mel(qtbot, make_window, pulse_feed, scale):
+    w = make_window(settings=_settings(analysis={"window": "boxcar"}, display={"scale": scale}), start=True)
+    f_hz = 700 * FS_HZ / 2048  # exactly bin 700 (16406.25 Hz): with a rectangular window one bin only
+    pulse_feed.tone(f_hz, -6.0, 5.0)
+    _wait_for_tone(qtbot, w, 700, frames=30)
+    qtbot.wait(100)
+    rows, _ = w.spectrogram.displayed_rows()
+    rm = w.spectrogram.row_map
+    hit = np.flatnonzero((rm.first_bin <= 700) & (700 <= rm.last_bin))
+    assert (rows[hit][:, -20:].max(axis=0) > -12).all()
+    assert np.isin(rows[:, -20:].argmax(axis=0), hit).all()  # the brightest row of every column
 
 
 def test_refused_device_keeps_previous_settings(qtbot, window):
@@ -243,15 +223,13 @@ def test_lost_device_keeps_history_and_reconnects(qtbot, window, pulse_feed, sin
     assert (np.diff(times) > 0).all() and times[-1] > last_t  # new frames continue after the kept history
 
 
-def test_settings_persist_and_reset(qtbot, store):
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
+def test_settings_persist_and_reset(make_window, store):
+    w = make_window(show=False)
     s = w.settings
     w.controls.set_settings(s.replace(display=s.display.replace(colormap="magma", floor_db=-90.0, scale="mel")))
     w.apply_controls("levels")
     w.close()
-    again = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(again)
+    again = make_window(show=False)
     d = again.settings.display
     assert (d.colormap, d.floor_db, d.scale) == ("magma", -90.0, "mel")
     assert again.controls.settings().display.colormap == "magma"

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pytest
 import soundfile as sf
-from PyQt6.QtCore import QPoint, QSettings, Qt
+from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtGui import QContextMenuEvent
 from PyQt6.QtWidgets import QApplication, QFileDialog, QLabel, QWidget
 
@@ -29,22 +29,6 @@ def make_sine(path, fs_hz: int = 48000, duration_s: float = 1.0) -> str:
     t = np.arange(int(duration_s * fs_hz)) / fs_hz
     sf.write(str(path), (0.5 * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32), fs_hz, subtype="FLOAT")
     return str(path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, store):
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
 
 
 @pytest.fixture
@@ -150,10 +134,56 @@ def test_f1_lists_every_shortcut_of_the_registry(qtbot, window):
     assert dialog is not None and dialog.isVisible()
     rows = dialog.rows()
     keys = [r[0] for r in rows]
-    assert keys == [c.shortcut for c in COMMANDS if c.shortcut]  # one row per command with a key, in order
+    assert keys == [" / ".join(c.keys) for c in COMMANDS if c.shortcut]  # one row per command, in order
+    assert ("Home / 0", "Show everything", "File") in rows and ("+ / =", "Zoom time in", "File") in rows
     assert ("Ctrl+E", "Export", "Live, File") in rows and ("Space", "Pause / Play", "Live, File") in rows
     assert ("Shift+Drag", "Select a time range", "File") in rows
     dialog.close()
+
+
+@pytest.mark.parametrize("command_id, keys, dock", [
+    ("measure.dock", Qt.Key.Key_M, "measurement"),
+    ("meters.levels_dock", Qt.Key.Key_L, "levels"),
+    ("meters.generator_dock", Qt.Key.Key_G, "generator"),
+])
+def test_every_dock_has_its_shortcut_and_a_checked_view_menu_entry(qtbot, window, command_id, keys, dock):
+    """Ctrl+M / Ctrl+L / Ctrl+G show the Measurement, Levels and Signal generator docks (registry commands)."""
+    w = window
+    panel = {"measurement": w.measurement, "levels": w.meters[0], "generator": w.meters[1]}[dock]
+    action = w.commands.actions[command_id]
+    assert panel.isHidden() and action in w.menus["View"].actions() and action.isCheckable()
+    w.activateWindow()
+    qtbot.keyClick(w.spectrogram, keys, Qt.KeyboardModifier.ControlModifier)
+    assert panel.isVisible()
+    w.commands.refresh()
+    assert action.isChecked()
+    panel.close()  # the dock's own close button: the check mark follows
+    qtbot.waitUntil(lambda: not action.isChecked(), timeout=2000)
+    assert panel.isHidden()
+
+
+def test_the_file_views_alternative_keys_come_from_the_registry(qtbot, window, sine):
+    w = window
+    _open_file(qtbot, w, sine)
+    view = w.file_view
+    target = view.plot.viewport()
+    target.setFocus()
+    t0, t1 = view.visible_time_range_s()
+    qtbot.keyClick(target, Qt.Key.Key_Equal)  # "=" beside "+" (the same key without Shift)
+    z0, z1 = view.visible_time_range_s()
+    assert (z1 - z0) == pytest.approx((t1 - t0) / 1.5, rel=1e-6)
+    f0, f1 = view.visible_freq_range_hz()
+    qtbot.keyClick(target, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    g0, g1 = view.visible_freq_range_hz()
+    assert (g1 - g0) == pytest.approx((f1 - f0) / 1.5, rel=1e-6)
+    qtbot.keyClick(target, Qt.Key.Key_0)  # "0" beside Home
+    assert view.visible_time_range_s() == pytest.approx((t0, t1))
+    assert view.visible_freq_range_hz() == pytest.approx((f0, f1))
+    shown = not w.annotation_dock.isHidden()
+    qtbot.keyClick(target, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # not a view key: the window's
+    assert w.annotation_dock.isHidden() == shown
+    w.commands.refresh()
+    assert w.commands.actions["file.annotations_dock"].isChecked() == (not shown)
 
 
 def test_ctrl_q_quits(qtbot, window):

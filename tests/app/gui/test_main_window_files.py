@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PyQt6.QtCore import QSettings
 
 from specscope.app.gui.main_window import MainWindow
 
@@ -25,21 +24,6 @@ def make_sine(path: Path, duration_s: float = 1.0) -> str:
     t = np.arange(int(duration_s * FS_HZ)) / FS_HZ
     sf.write(str(path), (0.5 * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32), FS_HZ, subtype="FLOAT")
     return str(path)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, store):
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    yield w
-    w.close()
 
 
 @pytest.fixture
@@ -104,9 +88,8 @@ def test_analysis_and_display_settings_reach_the_file_view(qtbot, window, sine):
     assert view.settings()["n_fft"] == 8192
 
 
-def test_new_file_view_starts_with_the_window_settings(qtbot, store, sine):
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
+def test_new_file_view_starts_with_the_window_settings(qtbot, make_window, sine):
+    w = make_window(show=False)
     s = w.settings
     w.controls.set_settings(s.replace(analysis=s.analysis.replace(n_fft=1024, overlap=0.5, window="blackman"),
                                       display=s.display.replace(colormap="magma")))
@@ -119,7 +102,7 @@ def test_new_file_view_starts_with_the_window_settings(qtbot, store, sine):
     w.close()
 
 
-def test_recent_files_newest_first_persisted_and_missing_dropped(qtbot, window, store, tmp_path):
+def test_recent_files_newest_first_persisted_and_missing_dropped(qtbot, window, make_window, tmp_path):
     w = window
     assert w.recent_files() == []
     paths = [make_sine(tmp_path / f"s{i}.wav", duration_s=0.2) for i in range(10)]
@@ -132,8 +115,7 @@ def test_recent_files_newest_first_persisted_and_missing_dropped(qtbot, window, 
     w.fill_recent_menu()
     shown = [a.data() for a in w.recent_menu.actions()]
     assert shown == [paths[5], paths[8], paths[7], paths[6], paths[4], paths[3], paths[2]]
-    again = MainWindow(store=store, autostart=False)  # the same QSettings store: the list survives
-    qtbot.addWidget(again)
+    again = make_window(show=False)  # the same QSettings store: the list survives
     assert again.recent_files() == shown
     again.close()
     with qtbot.waitSignal(w.file_view.loaded, timeout=20000):

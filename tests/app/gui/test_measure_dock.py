@@ -15,11 +15,6 @@ from .test_measure_band_view import CFG, FS_HZ, frames_of, tones
 
 
 @pytest.fixture
-def store(tmp_path):
-    return QSettings(str(tmp_path / "measure.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
 def dock(qtbot, store):
     d = MeasurementDock(store)
     qtbot.addWidget(d)
@@ -176,11 +171,8 @@ def test_panel_gets_the_averaged_spectrum_and_its_peak(dock):
     assert peak.level_dbfs == pytest.approx(-12.0 + 1.3, abs=0.3)  # A at 2.3 kHz is about +1.3 dB
 
 
-def test_main_window_hooks(qtbot, store):
-    from specscope.app.gui.main_window import MainWindow
-
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
+def test_main_window_hooks(qtbot, make_window):
+    w = make_window(show=False)
     d = w.measurement
     assert isinstance(d, MeasurementDock) and d.isHidden()
     assert d.reset_action in w.actions()

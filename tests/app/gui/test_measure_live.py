@@ -1,27 +1,20 @@
 """A real tone through the PulseAudio null sink (16-bit) into the window, read by the band view."""
 
 import pytest
-from PyQt6.QtCore import QSettings
 
-from specscope.app.gui.main_window import MainWindow
+from specscope.app.gui.settings import WindowSettings
 from specscope.app.model.measurement import MeasurementSettings
 
 FS_HZ = 48000.0
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, pulse_feed):
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(store=store, autostart=False)
-    qtbot.addWidget(w)
-    s = w.settings
-    w.set_settings(s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)))
-    w.resize(1400, 800)
-    w.show()
+def window(make_window, pulse_feed):
+    s = WindowSettings()
+    w = make_window((1400, 800), settings=s.replace(input=s.input.replace(device="pulse", fs_hz=FS_HZ)))
     w.measurement.show()
     assert w.start(), w.banner.text.text()
-    yield w
-    w.close()
+    return w
 
 
 @pytest.mark.parametrize(("f_hz", "label", "level_db"), [(1000.0, "1k", -20.0), (10**3.6, "4k", -30.0)])

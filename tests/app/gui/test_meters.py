@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QLabel, QMainWindow
 
 from specscope.app.gui.meters import GeneratorDock, attach_meters
@@ -116,11 +115,8 @@ def test_a_missing_output_device_disables_the_generator_with_the_reason(qtbot, p
     assert dock.button.isEnabled() and dock.kind.isEnabled()
 
 
-def test_attach_meters_on_the_main_window_adds_both_docks(qtbot, tmp_path, pulse_server):
-    from specscope.app.gui.main_window import MainWindow
-
-    w = MainWindow(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), autostart=False)
-    qtbot.addWidget(w)
+def test_attach_meters_on_the_main_window_adds_both_docks(qtbot, make_window, pulse_server):
+    w = make_window(show=False)
     names = {d.objectName() for d in w.findChildren(type(w.meters[0]).__mro__[1])}
     assert {"levels_dock", "generator_dock"} <= names
     w.close()

@@ -64,7 +64,7 @@ def test_latency_is_never_negative_and_agrees_with_a_loopback(pulse_server):
         for _ in range(N_CLICKS):
             want.set()
             time.sleep(0.4)
-        time.sleep(0.3)
+        time.sleep(1.0)  # the last click reaches the capture even on a loaded machine
     finally:
         out.close()
         pipe.stop()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from specscope.app.live.capture import CaptureSource
-from specscope.app.live.pipeline import Pipeline
+from specscope.app.live.pipeline import PEAK_INTERVAL_S, Pipeline
 from specscope.dsp.config import StftConfig
 from specscope.dsp.stft import FrameKernel, stft_db
 
@@ -23,12 +23,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.frames = []
+        self.batch_sizes = []
         self.blocks = []
         self.starts = []
         self.errors = []
 
     def on_frames(self, frames):
         self.frames.extend(frames)
+        self.batch_sizes.append(len(frames))
 
     def on_samples(self, start, mono):
         self.starts.append(start)
@@ -98,7 +100,13 @@ def test_ten_seconds_live_no_lost_samples_streaming_equals_batch_at_hop_128(puls
     np.testing.assert_allclose([f.rms_dbfs for f in inside], rms_ref, atol=1e-3)
     np.testing.assert_allclose(rms_ref, -12.0 + 20 * np.log10(np.sqrt(0.5)), atol=0.02)
     peaks = [f.peak for f in inside if f.peak is not None]  # the worker's estimates, 10 per second of audio
-    assert len(peaks) >= 90
+    # Estimated at most every 0.1 s of audio, and at the latest by the end of the next batch (a loaded
+    # machine hands over longer batches, so the count itself depends on the load).
+    starts_s = np.array([f.sample_start for f in inside if f.peak is not None]) / FS_HZ
+    longest_batch_s = max(rec.batch_sizes) * cfg.hop / FS_HZ
+    assert np.diff(starts_s).min() >= PEAK_INTERVAL_S - 1e-9
+    assert np.diff(starts_s).max() <= PEAK_INTERVAL_S + longest_batch_s + 1e-9
+    assert len(peaks) >= 9.5 / (PEAK_INTERVAL_S + longest_batch_s)
     assert max(abs(p.freq_hz - TONE_HZ) for p in peaks) < 0.002 * cfg.delta_f_hz
     assert max(abs(p.level_dbfs + 12.0) for p in peaks) < 0.2
     lat = [f.latency_ms for f in frames if f.latency_ms is not None]

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from PyQt6.QtCore import QSettings, QTimer
+from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from specscope.app.gui.annotations.autosave import autosave_path, decode, encode
@@ -182,13 +182,9 @@ def test_a_sidecar_table_beside_the_file_is_offered(qtbot, make_view, tmp_path):
     assert v.measurements[4]["Peak Freq (Hz)"] == pytest.approx(12000.0, abs=1.0)
 
 
-def test_closing_the_window_asks(qtbot, tmp_path):
-    from specscope.app.gui.main_window import MainWindow
-
+def test_closing_the_window_asks(qtbot, make_window, tmp_path):
     a = make_wav(tmp_path / "a.wav")
-    w = MainWindow(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), autostart=False)
-    qtbot.addWidget(w)
-    w.show()
+    w = make_window()
     assert w.open_file(a)
     v = w.file_view
     qtbot.waitUntil(lambda: not v.background_jobs(), timeout=20000)
