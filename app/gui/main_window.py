@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from PyQt6 import sip
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtWidgets import QMainWindow, QTabWidget
 
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.store = store if store is not None else qsettings()
         self.settings: WindowSettings = load_settings(self.store)
         self.help_dialog: ShortcutHelp | None = None
+        self.sized_docks: set[str] = set()
+        """Side docks given their first width this session (see :func:`.window_commands.toggle`)."""
 
         self.session = LiveSession(self)
         self.session.source_path = source_path
@@ -101,7 +104,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         self.commands.attach_context_menu(self.live, LIVE)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.dock.visibilityChanged.connect(lambda _: self.commands.refresh())
+        self.dock.visibilityChanged.connect(self._refresh_commands)
 
         self.refresh_devices()
         self.live.set_display(self.settings.display)
@@ -109,7 +112,7 @@ class MainWindow(QMainWindow):
         self.live.panel_filter = self.measurement.panel_spectrum
         self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
         for dock in (self.measurement, *self.meters):  # closed by its own button: the check mark follows
-            dock.visibilityChanged.connect(lambda _: self.commands.refresh())
+            dock.visibilityChanged.connect(self._refresh_commands)
         self._restore_geometry()
         self.commands.refresh()
 
@@ -150,6 +153,12 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, _index: int) -> None:
         self.commands.refresh()
         self.update_status()
+
+    def _refresh_commands(self, *_args) -> None:
+        """Titles, check marks and enabled state again; not while Qt tears the window down (docks hide
+        then, emitting visibilityChanged on a window already deleted)."""
+        if not sip.isdeleted(self):
+            self.commands.refresh()
 
     def show_shortcuts(self) -> ShortcutHelp:
         """F1: the list of shortcuts, built from the command registry."""

@@ -71,7 +71,7 @@ def bind(w: MainWindow) -> None:
     c.on("file.noise_box", lambda: view().set_noise_from_selection(), enabled=lambda: ft.has_selection)
     c.on("file.save_annotations", lambda: view().ask_save_annotations(), enabled=lambda: ft.has_file)
     c.on("file.open_annotations", lambda: view().ask_open_annotations(), enabled=lambda: ft.has_file)
-    c.on("file.annotations_dock", lambda: toggle(w.annotation_dock),
+    c.on("file.annotations_dock", lambda: toggle(w.annotation_dock, w),
          enabled=lambda: getattr(w, "annotation_dock", None) is not None)
     c.state("file.annotations_dock", lambda tab: shown(getattr(w, "annotation_dock", None)))
     c.on("file.wave_db", lambda: view().set_waveform_db(not view().waveform.db), enabled=lambda: ft.has_file)
@@ -79,7 +79,7 @@ def bind(w: MainWindow) -> None:
     c.on("analysis.next_fft", w.cycle_fft_size)
     for cid, dock in (("settings.dock", lambda: w.dock), ("measure.dock", lambda: w.measurement),
                       ("meters.levels_dock", lambda: w.meters[0]), ("meters.generator_dock", lambda: w.meters[1])):
-        c.on(cid, lambda dock=dock: toggle(dock()), enabled=lambda dock=dock: _dock(dock) is not None)
+        c.on(cid, lambda dock=dock: toggle(dock(), w), enabled=lambda dock=dock: _dock(dock) is not None)
         c.state(cid, lambda tab, dock=dock: shown(_dock(dock)))
     c.on("settings.reset", w.reset_to_defaults)
     c.on("help.shortcuts", w.show_shortcuts)
@@ -99,7 +99,7 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
     w.annotation_dock = AnnotationDock(view, w)
     w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.annotation_dock)
     w.resizeDocks([w.annotation_dock], [max(110, w.height() // 4)], Qt.Orientation.Vertical)
-    w.annotation_dock.visibilityChanged.connect(lambda _: w.commands.refresh())
+    w.annotation_dock.visibilityChanged.connect(w._refresh_commands)
     w._unsaved_guard = UnsavedGuard(view, w)  # the unsaved-annotations prompt on closing the window
     w.installEventFilter(w._unsaved_guard)
     w._unsaved_guard.place_dock(w, w.height())
@@ -113,13 +113,28 @@ def _dock(get):
         return None
 
 
-def toggle(dock) -> None:
-    """Show a hidden dock (in front of the docks tabbed with it), hide a shown one."""
-    if dock.isHidden():
-        dock.show()
-        dock.raise_()
-    else:
+SIDE_DOCK_SHARE = 0.25
+"""A side dock shown for the first time takes at most this share of the window's width (but never less
+than its minimum): the Measurement dock's natural 600 px would leave a 1200 px window's spectrogram 70 px."""
+
+
+def toggle(dock, w: MainWindow) -> None:
+    """Show a hidden dock (in front of the docks tabbed with it), hide a shown one.
+
+    The first time a side dock is shown it gets its natural width, capped at :data:`SIDE_DOCK_SHARE` of
+    the window; after that it keeps the width the user gave it.
+    """
+    if not dock.isHidden():
         dock.hide()
+        return
+    dock.show()
+    dock.raise_()
+    sized = w.sized_docks
+    side = w.dockWidgetArea(dock) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+    if dock.objectName() not in sized and side and not dock.isFloating():
+        sized.add(dock.objectName())
+        want = max(dock.minimumSizeHint().width(), min(dock.sizeHint().width(), int(SIDE_DOCK_SHARE * w.width())))
+        w.resizeDocks([dock], [want], Qt.Orientation.Horizontal)
 
 
 def shown(dock) -> bool:

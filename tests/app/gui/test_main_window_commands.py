@@ -157,6 +157,8 @@ def test_every_dock_has_its_shortcut_and_a_checked_view_menu_entry(qtbot, window
     assert panel.isVisible()
     w.commands.refresh()
     assert action.isChecked()
+    qtbot.wait(50)
+    assert w.spectrogram.width() >= w.width() // 4  # the dock does not squeeze the spectrogram (it was 68 px)
     panel.close()  # the dock's own close button: the check mark follows
     qtbot.waitUntil(lambda: not action.isChecked(), timeout=2000)
     assert panel.isHidden()
