@@ -36,6 +36,7 @@ from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.app.live.history import FrameHistory
+from specscope.app.model.level_display import DBFS, LevelDisplay
 from specscope.app.model.readouts import cursor_readout
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
@@ -67,9 +68,9 @@ class SpectrogramView(pg.PlotWidget):
     Signals
     -------
     readout(str)
-        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves, and again when the view
-        changes under a still cursor (zoom, pan, Home/End, new settings; while running at most 10
-        times a second as the frames scroll by); ``''`` when it leaves the image area.
+        Cursor readout (time, Hz, bin, bin centre, level in :attr:`level_display`'s unit) as the mouse
+        moves, and again when the view changes under a still cursor (zoom, pan, Home/End, new settings;
+        while running at most 10 times a second as the frames scroll by); ``''`` when it leaves the image.
     frame_at_cursor(object, float)
         While paused: the history frame under the cursor (dBFS per bin, a copy) and its time as the axis
         shows it (s); when the cursor leaves, the frame at the right edge of the view.  For the spectrum
@@ -101,7 +102,9 @@ class SpectrogramView(pg.PlotWidget):
         self.colormap_name = DEFAULT_COLORMAP
         self._lut = lookup_table(self.colormap_name)
         self.colorbar = pg.ColorBarItem(values=(self.floor_db, self.ceiling_db), colorMap=colormap(self.colormap_name),
-                                        interactive=False, width=14, label="Level (dBFS)")
+                                        interactive=False, width=14, label=f"Level ({DBFS.unit})")
+        self.level_display = DBFS
+        """Unit and offset of the colour bar and the readout (the images hold dBFS)."""
         self.plotItem.layout.addItem(self.colorbar, 2, 5)
         cache_axis(self.colorbar.axis)
         self.plotItem.layout.setColumnFixedWidth(4, 5)
@@ -171,12 +174,23 @@ class SpectrogramView(pg.PlotWidget):
             self.refresh()
         self._refresh_readout(force=True)
 
+    def set_level_display(self, levels: LevelDisplay) -> None:
+        """Colour bar and readout in `levels`' unit (dB SPL when calibrated); the images stay dBFS."""
+        self.level_display = levels
+        self.colorbar.getAxis("left").setLabel(f"Level ({levels.unit})")  # where ColorBarItem puts its label
+        self._show_colorbar_levels()
+        self._refresh_readout(force=True)
+
+    def _show_colorbar_levels(self) -> None:
+        lv = self.level_display
+        self.colorbar.setLevels((lv.shown_db(self.floor_db), lv.shown_db(self.ceiling_db)))
+
     def set_levels(self, floor_db: float, ceiling_db: float) -> None:
         """Colour range in dBFS: `floor_db` maps to the first LUT entry, `ceiling_db` to the last."""
         if not floor_db < ceiling_db:
             raise ValueError(f"dB floor must be below the ceiling, got {floor_db:g} and {ceiling_db:g}")
         self.floor_db, self.ceiling_db = float(floor_db), float(ceiling_db)
-        self.colorbar.setLevels((self.floor_db, self.ceiling_db))
+        self._show_colorbar_levels()
         for tile in self.tiles:
             tile.item.setLevels((self.floor_db, self.ceiling_db))
         self.strip.update()
@@ -425,9 +439,10 @@ class SpectrogramView(pg.PlotWidget):
         f_hz = float(self.scale.inverse(u))
         seq = self.history.seq_at_time(t_s)
         if seq is None:
-            return cursor_readout(f_hz, self.cfg, None, time_s=t_s - self.t_ref_s)
+            return cursor_readout(f_hz, self.cfg, None, time_s=t_s - self.t_ref_s, levels=self.level_display)
         # Time as the axis shows it: seconds relative to the view offset (0 = newest frame).
-        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq) - self.t_ref_s)
+        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq) - self.t_ref_s,
+                              levels=self.level_display)
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()

@@ -1,12 +1,15 @@
-"""The spectrum panel: one frame's dBFS spectrum, a decaying peak-hold trace
+"""The spectrum panel: one frame's spectrum, a decaying peak-hold trace
 and a labelled marker at the interpolated peak.
 
 Thread: the Qt GUI thread.
 
 Frequency runs up the vertical axis in the same display coordinate as the
 spectrogram beside it (``u`` of a :class:`~specscope.dsp.freq_scales.FrequencyScale`),
-so the two can share (link) their frequency range; level in dBFS runs along
-the horizontal axis.  Data are drawn per display row (the maximum of the bins
+so the two can share (link) their frequency range; level runs along
+the horizontal axis.  The data, the range and the marker are dBFS; the axis ticks, its title, the peak
+label and the cursor readout show the level in the unit of the panel's
+:class:`~specscope.app.model.level_display.LevelDisplay` (dB SPL once the input is calibrated,
+:meth:`SpectrumPanel.set_level_display`).  Data are drawn per display row (the maximum of the bins
 each row covers, see :class:`~specscope.dsp.freq_scales.BinRowMap`), so a
 narrow peak stays visible on any scale.
 
@@ -26,11 +29,12 @@ from PyQt6.QtCore import QPointF, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView, QMenu
 
 from specscope.app.live.level_range import LevelRange
+from specscope.app.model.level_display import DBFS, LevelDisplay
 from specscope.app.model.readouts import cursor_readout, note_name, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
-from .axes import FrequencyAxis, cache_axis
+from .axes import FrequencyAxis, LevelAxis
 
 DEFAULT_DECAY_DB_PER_S = 20.0
 READOUT_REFRESH_S = 0.1
@@ -86,7 +90,7 @@ class SpectrumPanel(pg.PlotWidget):
     Signals
     -------
     readout(str)
-        Cursor readout text (Hz, bin, bin centre, dBFS) when the mouse moves
+        Cursor readout text (Hz, bin, bin centre, level in the panel's unit) when the mouse moves
         over the panel; ``''`` when it leaves.
     """
 
@@ -94,12 +98,10 @@ class SpectrumPanel(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         self.freq_axis = FrequencyAxis("left")
-        level_axis = pg.AxisItem("bottom")
-        level_axis.enableAutoSIPrefix(False)
-        level_axis.setStyle(tickLength=6)
-        cache_axis(level_axis)
-        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": level_axis})
-        self.setLabel("bottom", "Level", units="dBFS")
+        self.level_axis = LevelAxis("bottom")
+        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": self.level_axis})
+        self.level_display = DBFS
+        self.setLabel("bottom", "Level", units=DBFS.unit)
         # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
         # edge repaints the neighbouring axes (their tick labels) on every frame.
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
@@ -136,6 +138,17 @@ class SpectrumPanel(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # --- configuration ------------------------------------------------------
+    def set_level_display(self, levels: LevelDisplay) -> None:
+        """Show levels in `levels`' unit (axis ticks and title, peak label, readout); the data stay dBFS."""
+        if levels == self.level_display:
+            return
+        self.level_display = levels
+        self.level_axis.set_shift(levels.shift_db)
+        self.setLabel("bottom", "Level", units=levels.unit)
+        peak, self._shown_peak = self._shown_peak, None
+        self.show_peak(peak)
+        self._refresh_readout(force=True)
+
     def set_view(self, cfg: StftConfig, scale: FrequencyScale, f_min_hz: float, f_max_hz: float,
                  row_map: BinRowMap | None = None) -> None:
         """Show data of `cfg` on `scale` between two frequencies; clears the hold trace.
@@ -204,7 +217,9 @@ class SpectrumPanel(pg.PlotWidget):
         auto.setCheckable(True)
         auto.setChecked(self.levels.autoscale)
         auto.toggled.connect(self.set_autoscale)
-        keep = menu.addAction(f"Keep this level range ({self.floor_db:g} … {self.ceiling_db:g} dBFS)")
+        lv = self.level_display
+        keep = menu.addAction(f"Keep this level range ({lv.shown_db(self.floor_db):g} … "
+                              f"{lv.shown_db(self.ceiling_db):g} {lv.unit})")
         keep.triggered.connect(lambda: self.set_levels(self.floor_db, self.ceiling_db))
         menu.exec(ev.globalPos())
 
@@ -266,7 +281,8 @@ class SpectrumPanel(pg.PlotWidget):
         u = float(self.scale.transform(peak.freq_hz))
         self.marker.setData(peak.level_dbfs, u)
         note = note_name(peak.freq_hz)
-        self._peak_text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin) + (f"\n{note}" if note else "")
+        text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin, self.level_display)
+        self._peak_text = text + (f"\n{note}" if note else "")
         self.label.setText(self._peak_text)
         # Keep the label inside the plot: from the left edge (a narrow panel clips only its end),
         # above the peak unless the peak is near the top.
@@ -285,7 +301,7 @@ class SpectrumPanel(pg.PlotWidget):
         if self.cfg is None:
             return ""
         f_hz = float(self.scale.inverse(u))
-        return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s)
+        return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s, levels=self.level_display)
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         vb = self.getViewBox()

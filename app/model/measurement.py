@@ -19,7 +19,7 @@ Per frame, from the frame's dBFS spectrum ``db`` (``mag = 10**(db/20)``):
 
 Levels are dB of those powers plus the calibration offset when one is set:
 ``dBFS`` uncalibrated, ``dB SPL`` calibrated, the weighting named in the unit
-(:func:`level_unit`: ``"dBFS(A)"``, ``"dB SPL(C)"``; Z is the unweighted
+(:func:`~specscope.app.model.level_display.level_unit`: ``"dBFS(A)"``, ``"dB(C) SPL"``; Z is the unweighted
 ``"dBFS"``/``"dB SPL"``), so a calibrated and an uncalibrated level never look
 alike.  The peak of the averaged spectrum (:class:`SpectrumPeak`): the
 log-parabola through its largest bin and the two beside it for the frequency,
@@ -41,6 +41,7 @@ from specscope.dsp.config import StftConfig
 from specscope.dsp.octave_bands import FRACTIONS, POWER_FLOOR, BandPowers, BandSet
 from specscope.dsp.weighting import WEIGHTING_NAMES, weighting_gain
 
+from .level_display import level_unit
 from .settings import SettingsError, _float, _int, _known
 
 BAND_FRACTIONS = (0, *FRACTIONS)
@@ -144,7 +145,7 @@ class MeasurementSettings:
 
     @property
     def unit(self) -> str:
-        """The levels' unit, e.g. ``"dBFS"``, ``"dB SPL(A)"`` (see :func:`level_unit`)."""
+        """The levels' unit, e.g. ``"dBFS"``, ``"dB(A) SPL"`` (see :func:`level_unit`)."""
         return level_unit(self.weighting, self.calibrated)
 
     def averaging_settings(self) -> AveragingSettings:
@@ -173,12 +174,6 @@ class MeasurementSettings:
             If a value is invalid.
         """
         return cls(**_known(cls, values))
-
-
-def level_unit(weighting: str, calibrated: bool) -> str:
-    """``"dBFS"`` / ``"dB SPL"``, with ``"(A)"`` or ``"(C)"`` appended for those weightings."""
-    base = "dB SPL" if calibrated else "dBFS"
-    return base if weighting == "Z" else f"{base}({weighting})"
 
 
 class FrameLike(Protocol):
@@ -211,7 +206,7 @@ class MeasurementSnapshot:
     settings : MeasurementSettings
         The settings it was measured with.
     unit : str
-        Unit of every level here, e.g. ``"dB SPL(A)"``.
+        Unit of every level here, e.g. ``"dB(A) SPL"``.
     n_frames : int
         Frames averaged since the last reset.
     offset_db : float
