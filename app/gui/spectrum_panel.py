@@ -101,7 +101,8 @@ class SpectrumPanel(pg.PlotWidget):
         self.level_axis = LevelAxis("bottom")
         super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": self.level_axis})
         self.level_display = DBFS
-        self.setLabel("bottom", "Level", units=DBFS.unit)
+        self.level_title = "Level"
+        self.setLabel("bottom", self.level_title, units=DBFS.unit)
         # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
         # edge repaints the neighbouring axes (their tick labels) on every frame.
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
@@ -144,10 +145,15 @@ class SpectrumPanel(pg.PlotWidget):
             return
         self.level_display = levels
         self.level_axis.set_shift(levels.shift_db)
-        self.setLabel("bottom", "Level", units=levels.unit)
+        self.setLabel("bottom", self.level_title, units=levels.unit)
         peak, self._shown_peak = self._shown_peak, None
         self.show_peak(peak)
         self._refresh_readout(force=True)
+
+    def set_level_title(self, title: str = "Level") -> None:
+        """Name what the level axis shows, e.g. ``"Selection max"`` (the unit follows in brackets)."""
+        self.level_title = title
+        self.setLabel("bottom", title, units=self.level_display.unit)
 
     def set_view(self, cfg: StftConfig, scale: FrequencyScale, f_min_hz: float, f_max_hz: float,
                  row_map: BinRowMap | None = None) -> None:

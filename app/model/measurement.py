@@ -342,18 +342,25 @@ class LiveMeasurement:
         return self._latest
 
 
-def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0) -> SpectrumPeak | None:
-    """Peak of an (averaged) dB spectrum: its largest bin k (DC excluded), refined.
+def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0, f_lo_hz: float = 0.0,
+                  f_hi_hz: float = math.inf, lobe_level: bool = True) -> SpectrumPeak | None:
+    """Peak of an (averaged) dB spectrum: its largest bin k within ``f_lo_hz .. f_hi_hz`` (DC excluded), refined.
 
     Frequency: the log-parabola through bins k - 1, k, k + 1, ``delta = (a - c) / (2 (a - 2b + c))`` bins.
     Level: the power of the bins within ``L = ceil(2 ENBW) zero_pad`` of k summed and divided by the window's
     ENBW (as a band level, :mod:`specscope.dsp.octave_bands`), which does not scallop: a tone reads its
-    level within 0.02 dB wherever it falls between bins.  None when the largest bin is below `floor_db`.
+    level within 0.02 dB wherever it falls between bins.  With ``lobe_level=False`` the level is bin k's
+    corrected by the window's response ``W`` at the offset instead, ``b - 20 log10(|W(delta)| / W(0))`` with
+    ``W(d) = sum_n w[n] exp(-2 pi i d n / (N zero_pad))``: for a spectrum whose bins come from different
+    frames (the max or min over a selection), where summing a lobe would mix frames.  None when the largest
+    bin is below `floor_db` or no bin's centre is in the range.
     """
     n = db.shape[0]
-    if n < 3:
+    k_lo = max(1, math.ceil(f_lo_hz / cfg.delta_f_hz - 1e-9))
+    k_hi = min(n - 1, math.floor(f_hi_hz / cfg.delta_f_hz + 1e-9)) if math.isfinite(f_hi_hz) else n - 1
+    if n < 3 or k_hi < k_lo:
         return None
-    k = 1 + int(np.argmax(db[1:]))
+    k = k_lo + int(np.argmax(db[k_lo : k_hi + 1]))
     b = float(db[k])
     if not (math.isfinite(b) and b >= floor_db):
         return None
@@ -363,10 +370,15 @@ def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0) -> 
         den = a - 2.0 * b + c
         if den < 0:
             delta = 0.5 * (a - c) / den
+    kappa = k + delta
+    if not lobe_level:
+        w = cfg.window_array.astype(np.float64)
+        phase = np.exp(-2j * np.pi * delta * np.arange(w.size) / (w.size * cfg.zero_pad))
+        level = b - 20.0 * math.log10(abs(complex(np.dot(w, phase))) / float(w.sum()))
+        return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=level, bin=kappa)
     half = math.ceil(2.0 * cfg.enbw_bins) * cfg.zero_pad
     lobe = np.asarray(db[max(1, k - half) : min(n - 1, k + half + 1)], dtype=np.float64)
     power = float(np.sum(np.power(10.0, 0.1 * lobe))) / (cfg.enbw_bins * cfg.zero_pad)
-    kappa = k + delta
     return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=10.0 * math.log10(power), bin=kappa)
 
 
