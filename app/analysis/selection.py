@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from specscope.app.analysis.jobs import AnalysisCancelled
-from specscope.app.model.measurement import spectrum_peak
+from specscope.app.model.spectrum_peak import spectrum_peak
 from specscope.dsp.config import StftConfig
 from specscope.dsp.overview import power_to_db
 

@@ -179,6 +179,12 @@ class SpectrumPanel(pg.PlotWidget):
         self.last_db = None
         self._refresh_readout(force=True)
 
+    def shown_range_hz(self) -> tuple[float, float] | None:
+        """Frequencies (Hz) at the bottom and top edges of the panel's rows (None before :meth:`set_view`)."""
+        if self.row_map is None:
+            return None
+        return float(self.scale.inverse(self.row_map.u_lo)), float(self.scale.inverse(self.row_map.u_hi))
+
     @property
     def floor_db(self) -> float:
         """Left edge of the level axis, dBFS."""

@@ -192,7 +192,7 @@ class MeasurementDock(QDockWidget):
         if not self._dirty:
             return
         self._dirty = False
-        snap = self.measurement.snapshot()
+        snap = self._snapshot()
         self.band_view.show_snapshot(snap)
         if snap is None or snap.peak is None:
             self.peak_label.setText("Peak: –")
@@ -212,7 +212,7 @@ class MeasurementDock(QDockWidget):
         s = self.measurement.settings
         if s.averaging == "none" and s.weighting == "Z" and self.response is None:
             return db, peak
-        snap = self.measurement.snapshot()
+        snap = self._snapshot()
         if snap is None or snap.spectrum_db.shape != db.shape:
             return db, peak
         if self._panel_cache is None or self._panel_cache[0] is not snap:
@@ -223,6 +223,14 @@ class MeasurementDock(QDockWidget):
                 p = SpectrumPeak(p.freq_hz, p.level_dbfs - snap.offset_db, p.bin)
             self._panel_cache = (snap, avg, p)
         return self._panel_cache[1], self._panel_cache[2]
+
+    def _snapshot(self):
+        """The measurement's snapshot, its peak searched in the frequency range the spectrum panel displays."""
+        panel = self._part("spectrum")
+        shown = panel.shown_range_hz() if panel is not None and hasattr(panel, "shown_range_hz") else None
+        if shown is not None:
+            self.measurement.set_peak_range(*shown)
+        return self.measurement.snapshot()
 
     # --- calibration ---------------------------------------------------------------
     def calibrate(self) -> CalibrateDialog:
