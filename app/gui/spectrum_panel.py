@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, pyqtSignal
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView, QMenu
 
 from specscope.app.live.level_range import LevelRange
@@ -35,10 +35,9 @@ from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
 from .axes import FrequencyAxis, LevelAxis
+from .hover import HoverReadout
 
 DEFAULT_DECAY_DB_PER_S = 20.0
-READOUT_REFRESH_S = 0.1
-"""A still cursor's readout follows the data at most this often (s)."""
 
 
 class PeakLike(Protocol):
@@ -84,7 +83,7 @@ class PeakMarker(QGraphicsEllipseItem):
         return [self.pos().x()], [self.pos().y()]
 
 
-class SpectrumPanel(pg.PlotWidget):
+class SpectrumPanel(HoverReadout, pg.PlotWidget):
     """Current spectrum, peak hold and peak marker, frequency vertical.
 
     Signals
@@ -132,11 +131,7 @@ class SpectrumPanel(pg.PlotWidget):
         self._hold_rows: np.ndarray | None = None
         self._peak_text = ""
         self._shown_peak: PeakLike | None = None
-        self._mouse_pos: QPointF | None = None
-        """Scene position of the cursor over the plot (None when it is elsewhere): the readout is refreshed
-        there when the data or the view change under a still cursor."""
-        self._readout_s = -1.0
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._init_hover()
 
     # --- configuration ------------------------------------------------------
     def set_level_display(self, levels: LevelDisplay) -> None:
@@ -315,26 +310,4 @@ class SpectrumPanel(pg.PlotWidget):
         f_hz = float(self.scale.inverse(u))
         return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s, levels=self.level_display)
 
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        vb = self.getViewBox()
-        if not vb.sceneBoundingRect().contains(pos):
-            self._mouse_pos = None
-            self.readout.emit("")
-            return
-        self._mouse_pos = QPointF(pos)
-        p = vb.mapSceneToView(pos)
-        self.readout.emit(self.readout_at(p.x(), p.y()))
-
-    def _refresh_readout(self, force: bool = False) -> None:
-        """Readout at a cursor that has not moved, for what is shown under it now (at most 10 per s)."""
-        if self._mouse_pos is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._readout_s < READOUT_REFRESH_S:
-            return
-        self._readout_s = now
-        self._on_mouse_moved(self._mouse_pos)
-
-    def leaveEvent(self, ev) -> None:
-        self._mouse_pos = None
-        super().leaveEvent(ev)
+    _hover_text = readout_at

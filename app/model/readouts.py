@@ -73,3 +73,28 @@ def cursor_readout(f_hz: float, cfg: StftConfig, db: np.ndarray | None, time_s: 
     if db is not None and k < db.shape[0]:
         parts.append(levels.text(float(db[k])))
     return " | ".join(parts)
+
+
+READOUT_REFRESH_S = 0.1
+"""A still cursor's readout follows the data or the view at most this often (s)."""
+
+
+class ReadoutThrottle:
+    """When a still cursor's readout is due again: at most once per `interval_s` unless forced.
+
+    Parameters
+    ----------
+    interval_s : float
+        Shortest time between two refreshes, s (the views use :data:`READOUT_REFRESH_S`).
+    """
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        self.interval_s = float(interval_s)
+        self._last_s = -math.inf
+
+    def due(self, now_s: float, force: bool = False) -> bool:
+        """True (and the refresh counted as done at `now_s`) if forced or `interval_s` has passed since the last."""
+        if not force and now_s - self._last_s < self.interval_s:
+            return False
+        self._last_s = now_s
+        return True
