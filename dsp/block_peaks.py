@@ -9,7 +9,8 @@ file view's selection spectrum both need: cut the blocks into whole frames
 spectrum with the same kernel as every other STFT here
 (:class:`specscope.dsp.stft.FrameKernel`), and feed them to a
 :class:`specscope.dsp.peaks.PeakAccumulator`; optionally it also sums the
-mean power spectrum of the same frames.
+mean power spectrum of the same frames, and keeps the per-bin maximum and
+minimum of their power (``extremes=True``).
 
 Memory is bounded whatever the settings: frames are transformed at most
 ``frames_per_chunk(cfg)`` at a time, about ``SPECTRA_BUDGET_BYTES`` of work
@@ -66,6 +67,9 @@ class BlockPeaks:
     mean_power : numpy.ndarray or None
         With ``mean_power=True``: read-only float64 (n_freqs,), the mean over the frames of the
         unscaled power ``|X[k]|^2`` (multiply by ``FrameKernel(cfg).power_scale`` for full scale = 1).
+    max_power, min_power : numpy.ndarray or None
+        With ``extremes=True``: read-only float64 (n_freqs,), the maximum and minimum over the frames of
+        the same unscaled power, bin by bin.
     cancelled : bool
         True if `cancelled` returned True before the end.
     """
@@ -74,6 +78,8 @@ class BlockPeaks:
     n_frames: int
     mean_power: np.ndarray | None
     cancelled: bool
+    max_power: np.ndarray | None = None
+    min_power: np.ndarray | None = None
 
     def peaks(self, top: int = 5, min_level_dbfs: float = -120.0) -> list[Peak]:
         """The strongest `top` tones, strongest first (see :meth:`PeakAccumulator.peaks`).
@@ -94,6 +100,7 @@ def accumulate_peaks(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     mean_power: bool = False,
+    extremes: bool = False,
     max_fit_frames: int = 256,
 ) -> BlockPeaks:
     """Stream blocks of a mono signal through the STFT into a :class:`PeakAccumulator`.
@@ -113,6 +120,8 @@ def accumulate_peaks(
         Polled after each chunk; when it returns True the work stops.
     mean_power : bool
         Also sum the mean power spectrum of the frames.
+    extremes : bool
+        Also keep the per-bin maximum and minimum power over the frames (implies `mean_power`).
     max_fit_frames : int
         Passed to :class:`PeakAccumulator`.
 
@@ -135,13 +144,21 @@ def accumulate_peaks(
     kernel = FrameKernel(cfg)
     per_chunk = frames_per_chunk(cfg)
     scratch = np.empty((per_chunk, cfg.n_fft), dtype=np.float32)
-    power_sum = np.zeros(cfg.n_freqs, dtype=np.float64) if mean_power else None
+    power_sum = np.zeros(cfg.n_freqs, dtype=np.float64) if mean_power or extremes else None
+    power_max = np.full(cfg.n_freqs, -np.inf) if extremes else None
+    power_min = np.full(cfg.n_freqs, np.inf) if extremes else None
     done = 0
     stopped = False
     for _first, segment in frame_segments(blocks, cfg, n_frames, per_chunk):
         spectra = kernel.spectrum(frame_view(segment, cfg.n_fft, cfg.hop), scratch=scratch)
         acc.add(spectra)
-        if power_sum is not None:
+        if power_max is not None:
+            power = np.square(spectra.real, dtype=np.float64)
+            power += np.square(spectra.imag, dtype=np.float64)
+            power_sum += power.sum(axis=0)
+            np.maximum(power_max, power.max(axis=0), out=power_max)
+            np.minimum(power_min, power.min(axis=0), out=power_min)
+        elif power_sum is not None:
             power_sum += np.einsum("ij,ij->j", spectra.real, spectra.real, dtype=np.float64)
             power_sum += np.einsum("ij,ij->j", spectra.imag, spectra.imag, dtype=np.float64)
         done += spectra.shape[0]
@@ -154,4 +171,7 @@ def accumulate_peaks(
     if power_sum is not None:
         mean = power_sum / max(1, done)
         mean.flags.writeable = False
-    return BlockPeaks(acc, done, mean, stopped)
+    for a in (power_max, power_min):
+        if a is not None:
+            a.flags.writeable = False
+    return BlockPeaks(acc, done, mean, stopped, power_max, power_min)

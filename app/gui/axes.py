@@ -84,3 +84,33 @@ class TimeAxis(pg.AxisItem):
         cache_axis(self)
         self.enableAutoSIPrefix(False)
         self.setLabel("Time", units="s")
+
+
+class LevelAxis(pg.AxisItem):
+    """A level axis whose view coordinate is dBFS and whose ticks read the shown level (dBFS + offset).
+
+    The ticks are placed at round numbers of the shown level (84, 94 dB SPL, not 83.87), so a calibrated
+    panel keeps its dBFS data, marker and range and only the labels move (see
+    :class:`~specscope.app.model.level_display.LevelDisplay`).
+    """
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.setStyle(tickLength=6)
+        cache_axis(self)
+        self.shift_db = 0.0
+
+    def set_shift(self, shift_db: float) -> None:
+        """Show ``dBFS + shift_db``; the axis redraws."""
+        self.shift_db = float(shift_db)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        s = self.shift_db
+        return [(spacing, [v - s for v in values])
+                for spacing, values in super().tickValues(minVal + s, maxVal + s, size)]
+
+    def tickStrings(self, values, scale, spacing):
+        return super().tickStrings([v + self.shift_db for v in values], scale, spacing)

@@ -23,6 +23,10 @@ On the linear scale row r is bin ``k0 + r`` and the image spans
 ``(k0 - 1/2) Δf .. (k1 + 1/2) Δf``, so the centre of bin k's row sits at
 exactly ``k fs / (N zero_pad)`` Hz.  Column j of a tile whose first frame is
 centred at t0 spans ``t0 + (j - 1/2) hop_s .. t0 + (j + 1/2) hop_s``.
+
+The cursor readout, the frame under the cursor and browsing while paused are in
+:mod:`~specscope.app.gui.spectrogram_browse` (the readout logic shared with the
+spectrum panel, :class:`~specscope.app.gui.hover.HoverReadout`).
 """
 
 from __future__ import annotations
@@ -32,16 +36,17 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QGraphicsView
 
 from specscope.app.live.history import FrameHistory
-from specscope.app.model.readouts import cursor_readout
+from specscope.app.model.level_display import DBFS, LevelDisplay
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
 from .axes import FrequencyAxis, TimeAxis, cache_axis
 from .colormaps import DEFAULT_COLORMAP, colormap, lookup_table
+from .spectrogram_browse import SpectrogramBrowsing
 from .spectrogram_tiles import EMPTY_DB, TILE_COLS, Strip, Tile, TileImage
 
 __all__ = ["EMPTY_DB", "TILE_COLS", "SpectrogramView"]
@@ -56,20 +61,18 @@ SMOOTH_MAX_LAG_S = 0.1
 SMOOTH_CATCH_UP = 0.25
 """Fraction of the gap to the aim (one batch behind the newest column) closed per repaint."""
 BATCH_AVERAGING = 0.05
-READOUT_REFRESH_S = 0.1
-"""While running, a still cursor's readout follows the scrolling frames at most this often (s)."""
 """Weight of a new batch in the running mean of the batch duration."""
 
 
-class SpectrogramView(pg.PlotWidget):
+class SpectrogramView(SpectrogramBrowsing, pg.PlotWidget):
     """Scrolling spectrogram with time and frequency axes and a colour bar.
 
     Signals
     -------
     readout(str)
-        Cursor readout (time, Hz, bin, bin centre, dBFS) as the mouse moves, and again when the view
-        changes under a still cursor (zoom, pan, Home/End, new settings; while running at most 10
-        times a second as the frames scroll by); ``''`` when it leaves the image area.
+        Cursor readout (time, Hz, bin, bin centre, level in :attr:`level_display`'s unit) as the mouse
+        moves, and again when the view changes under a still cursor (zoom, pan, Home/End, new settings;
+        while running at most 10 times a second as the frames scroll by); ``''`` when it leaves the image.
     frame_at_cursor(object, float)
         While paused: the history frame under the cursor (dBFS per bin, a copy) and its time as the axis
         shows it (s); when the cursor leaves, the frame at the right edge of the view.  For the spectrum
@@ -101,7 +104,9 @@ class SpectrogramView(pg.PlotWidget):
         self.colormap_name = DEFAULT_COLORMAP
         self._lut = lookup_table(self.colormap_name)
         self.colorbar = pg.ColorBarItem(values=(self.floor_db, self.ceiling_db), colorMap=colormap(self.colormap_name),
-                                        interactive=False, width=14, label="Level (dBFS)")
+                                        interactive=False, width=14, label=f"Level ({DBFS.unit})")
+        self.level_display = DBFS
+        """Unit and offset of the colour bar and the readout (the images hold dBFS)."""
         self.plotItem.layout.addItem(self.colorbar, 2, 5)
         cache_axis(self.colorbar.axis)
         self.plotItem.layout.setColumnFixedWidth(4, 5)
@@ -130,10 +135,7 @@ class SpectrogramView(pg.PlotWidget):
         self._follow_wall_s: float | None = None
         self._batch_s = 0.0
         """Running mean of the time spanned by one batch of frames from the pipeline (s)."""
-        self._mouse_pos: QPointF | None = None
-        """Scene position of the cursor over the image (None elsewhere), for refreshing the readout."""
-        self._readout_s = -1.0
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._init_hover()
         self.getViewBox().sigXRangeChanged.connect(lambda *_: self._refresh_readout(force=True))
         self.viewport().installEventFilter(self)
 
@@ -171,12 +173,23 @@ class SpectrogramView(pg.PlotWidget):
             self.refresh()
         self._refresh_readout(force=True)
 
+    def set_level_display(self, levels: LevelDisplay) -> None:
+        """Colour bar and readout in `levels`' unit (dB SPL when calibrated); the images stay dBFS."""
+        self.level_display = levels
+        self.colorbar.getAxis("left").setLabel(f"Level ({levels.unit})")  # where ColorBarItem puts its label
+        self._show_colorbar_levels()
+        self._refresh_readout(force=True)
+
+    def _show_colorbar_levels(self) -> None:
+        lv = self.level_display
+        self.colorbar.setLevels((lv.shown_db(self.floor_db), lv.shown_db(self.ceiling_db)))
+
     def set_levels(self, floor_db: float, ceiling_db: float) -> None:
         """Colour range in dBFS: `floor_db` maps to the first LUT entry, `ceiling_db` to the last."""
         if not floor_db < ceiling_db:
             raise ValueError(f"dB floor must be below the ceiling, got {floor_db:g} and {ceiling_db:g}")
         self.floor_db, self.ceiling_db = float(floor_db), float(ceiling_db)
-        self.colorbar.setLevels((self.floor_db, self.ceiling_db))
+        self._show_colorbar_levels()
         for tile in self.tiles:
             tile.item.setLevels((self.floor_db, self.ceiling_db))
         self.strip.update()
@@ -322,50 +335,6 @@ class SpectrogramView(pg.PlotWidget):
         # Newest column whose right edge is on screen (for the latency measurement).
         self._visible_seq = self._newest_seq - math.floor((target - t_ref) / self.cfg.hop_s + 1e-9)
 
-    def keyPressEvent(self, ev) -> None:
-        """While paused: Left/Right pan by a fifth of the visible span, Home/End jump to the oldest/newest frame."""
-        if not self.paused or self.history is None or len(self.history) == 0:
-            super().keyPressEvent(ev)
-            return
-        x0, x1 = self.getViewBox().viewRange()[0]
-        width = x1 - x0
-        key = ev.key()
-        if key == Qt.Key.Key_Left:
-            x0 -= 0.2 * width
-        elif key == Qt.Key.Key_Right:
-            x0 += 0.2 * width
-        elif key == Qt.Key.Key_Home:
-            x0 = -math.inf
-        elif key == Qt.Key.Key_End:
-            x0 = math.inf
-        else:
-            super().keyPressEvent(ev)
-            return
-        self._scroll_to(x0, width)
-        ev.accept()
-
-    def _scroll_to(self, x0: float, width: float) -> None:
-        """Show view times `x0 .. x0 + width` (s), kept between the oldest frame held and the newest."""
-        _, times = self.history.ordered_times()
-        oldest = float(times[0]) - self.t_ref_s - 0.5 * (self.cfg.hop_s if self.cfg else 0.0)
-        x0 = min(max(x0, oldest), -width)
-        self.setXRange(x0, x0 + width, padding=0.0)
-
-    def wheelEvent(self, ev) -> None:
-        """Paused: the wheel scrolls time (a tenth of the view per step; up or left is earlier) and
-        Ctrl+wheel zooms time around the cursor.  Running: the view follows the newest frame."""
-        if not self.paused or self.history is None or len(self.history) == 0:
-            ev.ignore()
-            return
-        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            super().wheelEvent(ev)  # the ViewBox zooms x (its y is fixed) around the cursor
-            return
-        delta = ev.angleDelta()
-        steps = (delta.y() if delta.y() else delta.x()) / 120.0
-        x0, x1 = self.getViewBox().viewRange()[0]
-        self._scroll_to(x0 - 0.1 * steps * (x1 - x0), x1 - x0)
-        ev.accept()
-
     def eventFilter(self, obj, ev) -> bool:
         """Viewport paint events: a column is on screen once a paint follows its scrolling into view."""
         if ev.type() == QEvent.Type.Paint:
@@ -400,76 +369,3 @@ class SpectrogramView(pg.PlotWidget):
         rows = np.concatenate([t.data[:, : t.n] for t in self.tiles], axis=1)
         times = np.concatenate([t.t0_s + np.arange(t.n) * self.cfg.hop_s for t in self.tiles])
         return rows, times
-
-    def visible_time_range_s(self) -> tuple[float, float]:
-        """Absolute times (s, the frames' clock) at the left and right edges of the view."""
-        x0, x1 = self.getViewBox().viewRange()[0]
-        return float(x0) + self.t_ref_s, float(x1) + self.t_ref_s
-
-    def visible_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """History frames whose centres lie in the visible time range: (db (n_freqs, n), times_s (n,))."""
-        if self.history is None or len(self.history) == 0:
-            n = self.cfg.n_freqs if self.cfg else 0
-            return np.empty((n, 0), np.float32), np.empty(0)
-        x0, x1 = self.visible_time_range_s()
-        first, times = self.history.ordered_times()
-        inside = np.flatnonzero((times >= x0) & (times <= x1))
-        if inside.size == 0:
-            return np.empty((self.cfg.n_freqs, 0), np.float32), np.empty(0)
-        return self.history.ordered(first + int(inside[0]), first + int(inside[-1]) + 1)
-
-    def readout_at(self, t_s: float, u: float) -> str:
-        """Cursor readout at absolute time `t_s` (s) and scale coordinate `u` (view x + ``t_ref_s``, view y)."""
-        if self.cfg is None or self.history is None:
-            return ""
-        f_hz = float(self.scale.inverse(u))
-        seq = self.history.seq_at_time(t_s)
-        if seq is None:
-            return cursor_readout(f_hz, self.cfg, None, time_s=t_s - self.t_ref_s)
-        # Time as the axis shows it: seconds relative to the view offset (0 = newest frame).
-        return cursor_readout(f_hz, self.cfg, self.history.frame(seq), time_s=self.history.time_s(seq) - self.t_ref_s)
-
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        vb = self.getViewBox()
-        if not vb.sceneBoundingRect().contains(pos):
-            if self._mouse_pos is not None:
-                self._cursor_left()
-            return
-        self._mouse_pos = QPointF(pos)
-        p = vb.mapSceneToView(pos)
-        t_s = p.x() + self.t_ref_s
-        self.readout.emit(self.readout_at(t_s, p.y()))
-        if self.paused:
-            self._emit_frame_at(t_s)
-
-    def _cursor_left(self) -> None:
-        self._mouse_pos = None
-        self.readout.emit("")
-        if self.paused:
-            self._emit_frame_at(self.visible_time_range_s()[1])  # back to the pause position
-
-    def _emit_frame_at(self, t_s: float) -> None:
-        """Paused: send the history frame nearest absolute time `t_s` (clamped to the frames held)."""
-        if self.history is None or len(self.history) == 0:
-            return
-        first, times = self.history.ordered_times()
-        i = int(np.clip(np.searchsorted(times, t_s), 0, len(times) - 1))
-        if i > 0 and abs(times[i - 1] - t_s) <= abs(times[i] - t_s):
-            i -= 1
-        seq = first + i
-        self.frame_at_cursor.emit(self.history.frame(seq).copy(), self.history.time_s(seq) - self.t_ref_s)
-
-    def _refresh_readout(self, force: bool = False) -> None:
-        """Readout (and, paused, the frame) at a cursor that has not moved, for what is under it now."""
-        if self._mouse_pos is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._readout_s < READOUT_REFRESH_S:
-            return
-        self._readout_s = now
-        self._on_mouse_moved(self._mouse_pos)
-
-    def leaveEvent(self, ev) -> None:
-        if self._mouse_pos is not None:
-            self._cursor_left()
-        super().leaveEvent(ev)

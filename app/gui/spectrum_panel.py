@@ -1,12 +1,15 @@
-"""The spectrum panel: one frame's dBFS spectrum, a decaying peak-hold trace
+"""The spectrum panel: one frame's spectrum, a decaying peak-hold trace
 and a labelled marker at the interpolated peak.
 
 Thread: the Qt GUI thread.
 
 Frequency runs up the vertical axis in the same display coordinate as the
 spectrogram beside it (``u`` of a :class:`~specscope.dsp.freq_scales.FrequencyScale`),
-so the two can share (link) their frequency range; level in dBFS runs along
-the horizontal axis.  Data are drawn per display row (the maximum of the bins
+so the two can share (link) their frequency range; level runs along
+the horizontal axis.  The data, the range and the marker are dBFS; the axis ticks, its title, the peak
+label and the cursor readout show the level in the unit of the panel's
+:class:`~specscope.app.model.level_display.LevelDisplay` (dB SPL once the input is calibrated,
+:meth:`SpectrumPanel.set_level_display`).  Data are drawn per display row (the maximum of the bins
 each row covers, see :class:`~specscope.dsp.freq_scales.BinRowMap`), so a
 narrow peak stays visible on any scale.
 
@@ -22,19 +25,19 @@ from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, pyqtSignal
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView, QMenu
 
 from specscope.app.live.level_range import LevelRange
+from specscope.app.model.level_display import DBFS, LevelDisplay
 from specscope.app.model.readouts import cursor_readout, note_name, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
-from .axes import FrequencyAxis, cache_axis
+from .axes import FrequencyAxis, LevelAxis
+from .hover import HoverReadout
 
 DEFAULT_DECAY_DB_PER_S = 20.0
-READOUT_REFRESH_S = 0.1
-"""A still cursor's readout follows the data at most this often (s)."""
 
 
 class PeakLike(Protocol):
@@ -80,13 +83,13 @@ class PeakMarker(QGraphicsEllipseItem):
         return [self.pos().x()], [self.pos().y()]
 
 
-class SpectrumPanel(pg.PlotWidget):
+class SpectrumPanel(HoverReadout, pg.PlotWidget):
     """Current spectrum, peak hold and peak marker, frequency vertical.
 
     Signals
     -------
     readout(str)
-        Cursor readout text (Hz, bin, bin centre, dBFS) when the mouse moves
+        Cursor readout text (Hz, bin, bin centre, level in the panel's unit) when the mouse moves
         over the panel; ``''`` when it leaves.
     """
 
@@ -94,12 +97,11 @@ class SpectrumPanel(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         self.freq_axis = FrequencyAxis("left")
-        level_axis = pg.AxisItem("bottom")
-        level_axis.enableAutoSIPrefix(False)
-        level_axis.setStyle(tickLength=6)
-        cache_axis(level_axis)
-        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": level_axis})
-        self.setLabel("bottom", "Level", units="dBFS")
+        self.level_axis = LevelAxis("bottom")
+        super().__init__(parent, axisItems={"left": self.freq_axis, "bottom": self.level_axis})
+        self.level_display = DBFS
+        self.level_title = "Level"
+        self.setLabel("bottom", self.level_title, units=DBFS.unit)
         # Dirty rects are not widened by 2 px for antialiasing: otherwise new data touching the plot's
         # edge repaints the neighbouring axes (their tick labels) on every frame.
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
@@ -129,13 +131,25 @@ class SpectrumPanel(pg.PlotWidget):
         self._hold_rows: np.ndarray | None = None
         self._peak_text = ""
         self._shown_peak: PeakLike | None = None
-        self._mouse_pos: QPointF | None = None
-        """Scene position of the cursor over the plot (None when it is elsewhere): the readout is refreshed
-        there when the data or the view change under a still cursor."""
-        self._readout_s = -1.0
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._init_hover()
 
     # --- configuration ------------------------------------------------------
+    def set_level_display(self, levels: LevelDisplay) -> None:
+        """Show levels in `levels`' unit (axis ticks and title, peak label, readout); the data stay dBFS."""
+        if levels == self.level_display:
+            return
+        self.level_display = levels
+        self.level_axis.set_shift(levels.shift_db)
+        self.setLabel("bottom", self.level_title, units=levels.unit)
+        peak, self._shown_peak = self._shown_peak, None
+        self.show_peak(peak)
+        self._refresh_readout(force=True)
+
+    def set_level_title(self, title: str = "Level") -> None:
+        """Name what the level axis shows, e.g. ``"Selection max"`` (the unit follows in brackets)."""
+        self.level_title = title
+        self.setLabel("bottom", title, units=self.level_display.unit)
+
     def set_view(self, cfg: StftConfig, scale: FrequencyScale, f_min_hz: float, f_max_hz: float,
                  row_map: BinRowMap | None = None) -> None:
         """Show data of `cfg` on `scale` between two frequencies; clears the hold trace.
@@ -159,6 +173,12 @@ class SpectrumPanel(pg.PlotWidget):
         self._shown_peak = None
         self.last_db = None
         self._refresh_readout(force=True)
+
+    def shown_range_hz(self) -> tuple[float, float] | None:
+        """Frequencies (Hz) at the bottom and top edges of the panel's rows (None before :meth:`set_view`)."""
+        if self.row_map is None:
+            return None
+        return float(self.scale.inverse(self.row_map.u_lo)), float(self.scale.inverse(self.row_map.u_hi))
 
     @property
     def floor_db(self) -> float:
@@ -204,7 +224,9 @@ class SpectrumPanel(pg.PlotWidget):
         auto.setCheckable(True)
         auto.setChecked(self.levels.autoscale)
         auto.toggled.connect(self.set_autoscale)
-        keep = menu.addAction(f"Keep this level range ({self.floor_db:g} … {self.ceiling_db:g} dBFS)")
+        lv = self.level_display
+        keep = menu.addAction(f"Keep this level range ({lv.shown_db(self.floor_db):g} … "
+                              f"{lv.shown_db(self.ceiling_db):g} {lv.unit})")
         keep.triggered.connect(lambda: self.set_levels(self.floor_db, self.ceiling_db))
         menu.exec(ev.globalPos())
 
@@ -266,7 +288,8 @@ class SpectrumPanel(pg.PlotWidget):
         u = float(self.scale.transform(peak.freq_hz))
         self.marker.setData(peak.level_dbfs, u)
         note = note_name(peak.freq_hz)
-        self._peak_text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin) + (f"\n{note}" if note else "")
+        text = peak_label(peak.freq_hz, peak.level_dbfs, peak.bin, self.level_display)
+        self._peak_text = text + (f"\n{note}" if note else "")
         self.label.setText(self._peak_text)
         # Keep the label inside the plot: from the left edge (a narrow panel clips only its end),
         # above the peak unless the peak is near the top.
@@ -285,28 +308,6 @@ class SpectrumPanel(pg.PlotWidget):
         if self.cfg is None:
             return ""
         f_hz = float(self.scale.inverse(u))
-        return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s)
+        return cursor_readout(f_hz, self.cfg, self.last_db, time_s=self.last_time_s, levels=self.level_display)
 
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        vb = self.getViewBox()
-        if not vb.sceneBoundingRect().contains(pos):
-            self._mouse_pos = None
-            self.readout.emit("")
-            return
-        self._mouse_pos = QPointF(pos)
-        p = vb.mapSceneToView(pos)
-        self.readout.emit(self.readout_at(p.x(), p.y()))
-
-    def _refresh_readout(self, force: bool = False) -> None:
-        """Readout at a cursor that has not moved, for what is shown under it now (at most 10 per s)."""
-        if self._mouse_pos is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._readout_s < READOUT_REFRESH_S:
-            return
-        self._readout_s = now
-        self._on_mouse_moved(self._mouse_pos)
-
-    def leaveEvent(self, ev) -> None:
-        self._mouse_pos = None
-        super().leaveEvent(ev)
+    _hover_text = readout_at

@@ -19,11 +19,14 @@ Per frame, from the frame's dBFS spectrum ``db`` (``mag = 10**(db/20)``):
 
 Levels are dB of those powers plus the calibration offset when one is set:
 ``dBFS`` uncalibrated, ``dB SPL`` calibrated, the weighting named in the unit
-(:func:`level_unit`: ``"dBFS(A)"``, ``"dB SPL(C)"``; Z is the unweighted
+(:func:`~specscope.app.model.level_display.level_unit`: ``"dBFS(A)"``, ``"dB(C) SPL"``; Z is the unweighted
 ``"dBFS"``/``"dB SPL"``), so a calibrated and an uncalibrated level never look
-alike.  The peak of the averaged spectrum (:class:`SpectrumPeak`): the
-log-parabola through its largest bin and the two beside it for the frequency,
-the power of the main lobe's bins for the level (:func:`spectrum_peak`).
+alike.  The peak of the averaged spectrum (:class:`SpectrumPeak`): its strongest
+tonal bin (a local maximum standing ``PEAK_PROMINENCE_DB`` above both sides)
+within the displayed range (:meth:`LiveMeasurement.set_peak_range`), never DC,
+the log-parabola through it and the two bins beside it for the frequency, the
+power of the main lobe's bins for the level
+(:func:`~specscope.app.model.spectrum_peak.spectrum_peak`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,12 @@ from specscope.dsp.config import StftConfig
 from specscope.dsp.octave_bands import FRACTIONS, POWER_FLOOR, BandPowers, BandSet
 from specscope.dsp.weighting import WEIGHTING_NAMES, weighting_gain
 
+from .level_display import level_unit
 from .settings import SettingsError, _float, _int, _known
+from .spectrum_peak import PEAK_PROMINENCE_DB, SpectrumPeak, spectrum_peak
+
+__all__ = ["BAND_FRACTIONS", "PEAK_PROMINENCE_DB", "LiveMeasurement", "MeasurementSettings",
+           "MeasurementSnapshot", "SpectrumPeak", "level_unit", "spectrum_peak"]
 
 BAND_FRACTIONS = (0, *FRACTIONS)
 """Band view choices: 0 (off), 1, 3, 6, 12, 24 (1/b octave)."""
@@ -59,6 +67,7 @@ MODE_LABELS = {
 """User words for the averaging modes, in :data:`specscope.dsp.averaging.MODES` order."""
 OFFSET_RANGE_DB = (-100.0, 300.0)
 """Calibration offsets accepted: dB SPL of 0 dBFS (a real microphone chain gives about 90 .. 150)."""
+
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,7 @@ class MeasurementSettings:
 
     @property
     def unit(self) -> str:
-        """The levels' unit, e.g. ``"dBFS"``, ``"dB SPL(A)"`` (see :func:`level_unit`)."""
+        """The levels' unit, e.g. ``"dBFS"``, ``"dB(A) SPL"`` (see :func:`level_unit`)."""
         return level_unit(self.weighting, self.calibrated)
 
     def averaging_settings(self) -> AveragingSettings:
@@ -175,29 +184,11 @@ class MeasurementSettings:
         return cls(**_known(cls, values))
 
 
-def level_unit(weighting: str, calibrated: bool) -> str:
-    """``"dBFS"`` / ``"dB SPL"``, with ``"(A)"`` or ``"(C)"`` appended for those weightings."""
-    base = "dB SPL" if calibrated else "dBFS"
-    return base if weighting == "Z" else f"{base}({weighting})"
-
-
 class FrameLike(Protocol):
     """What :meth:`LiveMeasurement.push` reads of a frame (a :class:`~specscope.app.live.pipeline.LiveFrame`)."""
 
     db: np.ndarray
     cfg: StftConfig
-
-
-@dataclass(frozen=True)
-class SpectrumPeak:
-    """The largest bin of the averaged spectrum, log-parabola interpolated.
-
-    ``level_dbfs`` is in the snapshot's unit despite its name (kept so the spectrum panel can draw it).
-    """
-
-    freq_hz: float
-    level_dbfs: float
-    bin: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,7 +202,7 @@ class MeasurementSnapshot:
     settings : MeasurementSettings
         The settings it was measured with.
     unit : str
-        Unit of every level here, e.g. ``"dB SPL(A)"``.
+        Unit of every level here, e.g. ``"dB(A) SPL"``.
     n_frames : int
         Frames averaged since the last reset.
     offset_db : float
@@ -264,7 +255,14 @@ class LiveMeasurement:
     def __init__(self, settings: MeasurementSettings | None = None, response: MicResponse | None = None) -> None:
         self.settings = settings or MeasurementSettings()
         self.response = response
+        self.peak_range_hz = (0.0, math.inf)
         self._configure(None)
+
+    def set_peak_range(self, f_lo_hz: float, f_hi_hz: float) -> None:
+        """Search the spectrum's peak only between these frequencies (Hz): the range the panel displays."""
+        if (f_lo_hz, f_hi_hz) != self.peak_range_hz:
+            self.peak_range_hz = (float(f_lo_hz), float(f_hi_hz))
+            self._latest = None
 
     # --- configuration ----------------------------------------------------
     def set_settings(self, settings: MeasurementSettings, response: MicResponse | bool | None = False) -> None:
@@ -330,7 +328,7 @@ class LiveMeasurement:
             return self._latest
         off = self._offset_db
         raw_db = 10.0 * np.log10(np.maximum(self._spectrum_power, POWER_FLOOR))
-        peak = spectrum_peak(raw_db, self.cfg)
+        peak = spectrum_peak(raw_db, self.cfg, f_lo_hz=self.peak_range_hz[0], f_hi_hz=self.peak_range_hz[1])
         if peak is not None and off:
             peak = dataclasses.replace(peak, level_dbfs=peak.level_dbfs + off)
         spectrum_db = (raw_db + off).astype(np.float32)
@@ -345,34 +343,6 @@ class LiveMeasurement:
             resolved=resolved, band_db=band_db, band_hold_db=hold_db,
         )
         return self._latest
-
-
-def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0) -> SpectrumPeak | None:
-    """Peak of an (averaged) dB spectrum: its largest bin k (DC excluded), refined.
-
-    Frequency: the log-parabola through bins k - 1, k, k + 1, ``delta = (a - c) / (2 (a - 2b + c))`` bins.
-    Level: the power of the bins within ``L = ceil(2 ENBW) zero_pad`` of k summed and divided by the window's
-    ENBW (as a band level, :mod:`specscope.dsp.octave_bands`), which does not scallop: a tone reads its
-    level within 0.02 dB wherever it falls between bins.  None when the largest bin is below `floor_db`.
-    """
-    n = db.shape[0]
-    if n < 3:
-        return None
-    k = 1 + int(np.argmax(db[1:]))
-    b = float(db[k])
-    if not (math.isfinite(b) and b >= floor_db):
-        return None
-    delta = 0.0
-    if k < n - 1:
-        a, c = float(db[k - 1]), float(db[k + 1])
-        den = a - 2.0 * b + c
-        if den < 0:
-            delta = 0.5 * (a - c) / den
-    half = math.ceil(2.0 * cfg.enbw_bins) * cfg.zero_pad
-    lobe = np.asarray(db[max(1, k - half) : min(n - 1, k + half + 1)], dtype=np.float64)
-    power = float(np.sum(np.power(10.0, 0.1 * lobe))) / (cfg.enbw_bins * cfg.zero_pad)
-    kappa = k + delta
-    return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=10.0 * math.log10(power), bin=kappa)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

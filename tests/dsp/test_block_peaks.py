@@ -56,6 +56,20 @@ def test_mean_power_is_the_float64_mean_of_the_frames_power():
     assert not result.mean_power.flags.writeable
 
 
+def test_extremes_are_the_max_and_min_of_the_frames_power():
+    cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=96)
+    x = two_tones(5000) * np.repeat([1.0, 0.1], 2500) + 0.01 * np.random.default_rng(4).standard_normal(5000)
+    n = cfg.n_frames(len(x))
+    result = accumulate_peaks(random_blocks(x, 5, largest=700), cfg, n, extremes=True)
+    frames = np.stack([x[i * 96 : i * 96 + 256] for i in range(n)])
+    power = np.abs(np.fft.rfft(frames * cfg.window_array.astype(np.float64), axis=1)) ** 2
+    for got, ref in ((result.mean_power, power.mean(axis=0)), (result.max_power, power.max(axis=0)),
+                     (result.min_power, power.min(axis=0))):
+        np.testing.assert_allclose(got, ref, rtol=2e-4, atol=1e-6 * ref.max())
+        assert not got.flags.writeable
+    assert np.all(result.min_power < result.mean_power) and np.all(result.mean_power < result.max_power)
+
+
 def test_cancel_stops_after_the_first_chunk():
     cfg = StftConfig(fs_hz=FS_HZ, n_fft=256, hop=1)
     x = two_tones(3 * frames_per_chunk(cfg) + 256)

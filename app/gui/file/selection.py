@@ -4,8 +4,10 @@ Thread: the Qt GUI thread (a mixin of :class:`~specscope.app.gui.file.view.FileV
 the selection's averaged spectrum is computed by a background job.
 
 Without a selection the spectrum panel follows the pointer, or the play line
-while playing; with one it shows the selection's mean-power spectrum and its
-interpolated peak.  The hover readout is recomputed whenever the image is
+while playing; with one it shows the selection's spectrum over its frames,
+the mean (default), max or min of their power as the combo box
+(:attr:`SelectionMixin.stat_combo`) chooses, and its interpolated peak; the
+panel's level axis names the choice ("Selection max (dBFS)").  The hover readout is recomputed whenever the image is
 redrawn, so it stays true when the view changes under a still pointer.
 """
 
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF
+from PyQt6.QtWidgets import QComboBox
 
 from specscope.app.analysis.file_analysis import SelectionSpectrum
+from specscope.app.analysis.selection import SELECTION_STATS
 from specscope.app.model.readouts import cursor_readout, peak_label
 
 from .clock import format_time
@@ -22,6 +26,26 @@ from .clock import format_time
 
 class SelectionMixin:
     """Selection rectangle and job, cursor readout, spectrum at a time."""
+
+    selection_stat = "mean"
+
+    def _build_selection_stat(self) -> QComboBox:
+        """The combo box choosing the selection spectrum's statistic over frames (:attr:`stat_combo`)."""
+        self.stat_combo = QComboBox()
+        self.stat_combo.setToolTip("Selection spectrum: the mean, maximum or minimum power over its frames")
+        for stat, word in SELECTION_STATS.items():
+            self.stat_combo.addItem(f"Selection: {word.lower()}", stat)
+        self.stat_combo.activated.connect(lambda _: self.set_selection_stat(self.stat_combo.currentData()))
+        return self.stat_combo
+
+    def set_selection_stat(self, stat: str) -> None:
+        """Show the selection's `stat` spectrum (``mean``, ``max`` or ``min`` over its frames' power)."""
+        if stat not in SELECTION_STATS:
+            raise ValueError(f"selection statistic must be one of {', '.join(SELECTION_STATS)}, got {stat!r}")
+        self.selection_stat = stat
+        self.stat_combo.setCurrentIndex(self.stat_combo.findData(stat))
+        if self.selection_result is not None:
+            self._on_selection(self.selection_result)
 
     # --- cursor readout ------------------------------------------------------------------
     def spectrum_at(self, t_s: float) -> np.ndarray | None:
@@ -95,6 +119,7 @@ class SelectionMixin:
         self.selection = None
         self.selection_result = None
         self.sel_rect.hide()
+        self.spectrum.set_level_title()
         self.spectrum.curve.clear()
         self.spectrum.reset_hold()
         self.spectrum.show_peak(None)
@@ -130,11 +155,11 @@ class SelectionMixin:
         self.selection_result = result
         self._show_selection_spectrum(result)
         parts = [f"selection {self._fmt_t(result.t0_s)} – {self._fmt_t(result.t1_s)} "
-                 f"({result.t1_s - result.t0_s:.3f} s, {result.n_frames} frames)",
+                 f"({result.t1_s - result.t0_s:.3f} s, {self.selection_stat} of {result.n_frames} frames)",
                  f"{result.f_lo_hz:.1f} – {result.f_hi_hz:.1f} Hz"]
-        if result.peak is not None:
-            p = result.peak
-            parts.append("peak " + peak_label(p.freq_hz, p.level_dbfs, p.bin))
+        _, p = result.spectrum(self.selection_stat)
+        if p is not None:
+            parts.append("peak " + peak_label(p.freq_hz, p.level_dbfs, p.bin, self.spectrum.level_display))
         text = " | ".join(parts)
         self._set_status(text)
         self.selection_changed.emit(text)
@@ -142,8 +167,10 @@ class SelectionMixin:
     def _show_selection_spectrum(self, result: SelectionSpectrum) -> None:
         if self.cfg is None or result.db.shape[0] != self.cfg.n_freqs:
             return
+        db, peak = result.spectrum(self.selection_stat)
+        self.spectrum.set_level_title(f"Selection {self.selection_stat}")
         self.spectrum.reset_hold()
-        self.spectrum.show_frame(result.db, result.peak, 0.0)
+        self.spectrum.show_frame(db, peak, 0.0)
         self.spectrum.reset_hold()
 
     def _fmt_t(self, t_s: float) -> str:

@@ -226,6 +226,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
             second.addWidget(w)
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout_label, 1)
+        bottom.addWidget(self._build_selection_stat())
         bottom.addWidget(self.progress_bar)
         bottom.addWidget(self.cancel_button)
         self.speed_combo = QComboBox()

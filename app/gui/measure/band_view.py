@@ -4,7 +4,7 @@ Thread: the Qt GUI thread.
 
 Bands run along the horizontal axis one slot each (band j at x = j), labelled
 with their nominal frequencies; the level runs up in the measurement's unit
-(``dBFS``, ``dB(A)`` ... ``dB SPL(A)``: the axis title always names it).  A bar
+(``dBFS``, ``dBFS(A)`` ... ``dB(A) SPL``: the axis title always names it).  A bar
 rises from the view's floor to the band's averaged level (labels thinned to fit, the
 1 kHz band always labelled); a short white line
 above it is the band's peak hold.  Bands narrower than the FFT resolves

@@ -8,9 +8,11 @@ the views are redrawn on a 10 Hz timer when something new arrived.
 The spectrum panel beside the spectrogram shows what :meth:`panel_spectrum`
 returns: the frame itself when averaging is off and nothing is weighted (its
 peak then keeps the exact sub-bin estimator), otherwise the averaged,
-weighted spectrum and its peak, in dBFS with the weighting named on the axis
-("dBFS(A)").  The band view and the peak line of the dock are in the
-measurement's unit: dB SPL once the input is calibrated.
+weighted spectrum and its peak, as dBFS data.  Every view shows levels in the
+unit one :class:`~specscope.app.model.level_display.LevelDisplay` decides
+(:meth:`MeasurementDock.level_display`): the panel's axis, peak label and
+readout, the spectrogram's colour bar and readout (raw frames: unweighted),
+the band view and the peak line all read dB SPL once the input is calibrated.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 from specscope.app.logs import log, one_line
-from specscope.app.model.measurement import LiveMeasurement, MeasurementSettings, SpectrumPeak, level_unit
+from specscope.app.model.level_display import LevelDisplay
+from specscope.app.model.measurement import LiveMeasurement, MeasurementSettings, SpectrumPeak
 from specscope.dsp.calibration import MicResponse, load_mic_response
 
 from ..commands import command
@@ -139,9 +142,14 @@ class MeasurementDock(QDockWidget):
         self._panel_cache = None
         self._dirty = True
         self._show_calibration()
-        panel = self._part("spectrum")
-        if panel is not None:
-            panel.setLabel("bottom", "Level", units=level_unit(settings.weighting, False))
+        for name, weighted in (("spectrum", True), ("spectrogram", False)):
+            view = self._part(name)
+            if view is not None and hasattr(view, "set_level_display"):
+                view.set_level_display(self.level_display(weighted))
+
+    def level_display(self, weighted: bool = True) -> LevelDisplay:
+        """How levels are shown now: of the weighted spectrum (True) or of the raw frames (the spectrogram)."""
+        return LevelDisplay.of(self.measurement.settings, weighted)
 
     def _show_calibration(self) -> None:
         s = self.measurement.settings
@@ -185,7 +193,7 @@ class MeasurementDock(QDockWidget):
         if not self._dirty:
             return
         self._dirty = False
-        snap = self.measurement.snapshot()
+        snap = self._snapshot()
         self.band_view.show_snapshot(snap)
         if snap is None or snap.peak is None:
             self.peak_label.setText("Peak: –")
@@ -205,7 +213,7 @@ class MeasurementDock(QDockWidget):
         s = self.measurement.settings
         if s.averaging == "none" and s.weighting == "Z" and self.response is None:
             return db, peak
-        snap = self.measurement.snapshot()
+        snap = self._snapshot()
         if snap is None or snap.spectrum_db.shape != db.shape:
             return db, peak
         if self._panel_cache is None or self._panel_cache[0] is not snap:
@@ -216,6 +224,14 @@ class MeasurementDock(QDockWidget):
                 p = SpectrumPeak(p.freq_hz, p.level_dbfs - snap.offset_db, p.bin)
             self._panel_cache = (snap, avg, p)
         return self._panel_cache[1], self._panel_cache[2]
+
+    def _snapshot(self):
+        """The measurement's snapshot, its peak searched in the frequency range the spectrum panel displays."""
+        panel = self._part("spectrum")
+        shown = panel.shown_range_hz() if panel is not None and hasattr(panel, "shown_range_hz") else None
+        if shown is not None:
+            self.measurement.set_peak_range(*shown)
+        return self.measurement.snapshot()
 
     # --- calibration ---------------------------------------------------------------
     def calibrate(self) -> CalibrateDialog:

@@ -191,3 +191,45 @@ def test_handed_over_blocks_are_read_only_and_never_change(tmp_path, signal, mon
     fpc = a.overview_fpc
     expected = np.stack([ref[:, c * fpc : (c + 1) * fpc].max(axis=1) for c in range(a.overview_cols)], axis=1)
     np.testing.assert_allclose(stitched, expected, atol=2e-3)
+
+
+def test_selection_max_and_min_spectra_against_scipy_stft(tmp_path):
+    # A 1.5 kHz tone at a bin centre, 0 dBFS (full scale) for the first second, -40 dBFS after, in noise.
+    import scipy.signal
+
+    fs = 48000
+    cfg = StftConfig(fs_hz=fs, n_fft=2048, hop=512)
+    f0 = 64 * cfg.delta_f_hz  # 1500 Hz
+    t = np.arange(2 * fs) / fs
+    amp = np.where(t < 1.0, 1.0, 0.01)
+    x = (0.999 * amp * np.sin(2 * np.pi * f0 * t) + 3e-3 * np.random.default_rng(2).standard_normal(t.size))
+    x = x.astype(np.float32)
+    path = _write(tmp_path / "step.wav", x, fs)
+    a = _analysis(path, cfg)
+    res = a.selection_spectrum(0.5, 1.5, None, None, lambda: False)
+    first, count = res.first_frame, res.n_frames
+    seg = x[first * cfg.hop : (first + count - 1) * cfg.hop + cfg.n_fft].astype(np.float64)
+    # scipy's STFT of the same slice, scaled so that a full-scale sine reads 0 dB: |X| / sum(w), times 2
+    # for every bin but DC and Nyquist (one-sided).
+    _, _, z = scipy.signal.stft(seg, fs, window="hann", nperseg=cfg.n_fft, noverlap=cfg.n_fft - cfg.hop,
+                                boundary=None, padded=False, scaling="spectrum")
+    assert z.shape[1] == count
+    power = np.abs(z) ** 2
+    power[1:-1] *= 4.0
+    for stat, ref in (("mean", power.mean(axis=1)), ("max", power.max(axis=1)), ("min", power.min(axis=1))):
+        db, _ = res.spectrum(stat)
+        ref_db = 10 * np.log10(ref)
+        strong = ref_db > -100.0  # the float32 FFT keeps 0.01 dB within 100 dB of the full-scale tone
+        assert strong.sum() > 200, stat
+        np.testing.assert_allclose(db[strong], ref_db[strong], atol=0.01, err_msg=stat)
+    # The tone's bin: full scale while on (max 0 dB), -40 dB after (min), the power mean between.
+    assert res.spectrum("max")[0][64] == pytest.approx(20 * np.log10(0.999), abs=0.01)
+    assert res.spectrum("min")[0][64] == pytest.approx(20 * np.log10(0.00999), abs=0.2)  # noise 35 dB below
+    on = np.mean(t[(first + np.arange(count)) * cfg.hop + cfg.n_fft // 2] < 1.0)
+    mean_ref = 10 * np.log10(on * 0.999**2 + (1 - on) * 0.00999**2)
+    assert res.spectrum("mean")[0][64] == pytest.approx(mean_ref, abs=0.1)
+    for stat in ("max", "min"):
+        assert res.spectrum(stat)[1].freq_hz == pytest.approx(f0, abs=0.01 * cfg.delta_f_hz)
+    assert res.spectrum("max")[1].level_dbfs == pytest.approx(20 * np.log10(0.999), abs=0.05)
+    with pytest.raises(ValueError, match="statistic"):
+        res.spectrum("median")

@@ -118,7 +118,7 @@ def test_listen_bands_prints_calibrated_a_weighted_band_levels_each_second(tmp_p
     lines = [json.loads(line) for line in res.stdout.splitlines()]
     reports = [r for r in lines if "bands" in r]
     assert len(reports) >= 1 and lines[-1]["summary"]
-    assert reports[0]["t_s"] == pytest.approx(1.0, abs=0.1) and reports[0]["unit"] == "dB SPL(A)"
+    assert reports[0]["t_s"] == pytest.approx(1.0, abs=0.1) and reports[0]["unit"] == "dB(A) SPL"
     levels = {b["nominal_hz"]: b["level_db"] for b in reports[-1]["bands"]}
     assert levels[1000.0] == pytest.approx(80.0, abs=0.1)
     bad = subprocess.run([sys.executable, "-m", "specscope.app.cli", "listen", "--file", path, "--bands", "3",

@@ -94,7 +94,7 @@ def test_fine_bands_thin_their_labels_and_calibrated_levels_move_the_axis(view):
     m.push(frames_of(tones((1000.0, -20.0))))
     snap = m.snapshot()
     view.show_snapshot(snap)
-    assert view.getAxis("left").labelText == "Level (dB SPL(A))"
+    assert view.getAxis("left").labelText == "Level (dB(A) SPL)"
     assert (view.floor_db, view.ceiling_db) == (20.0, 120.0)
     ticks = view.band_axis._tickLevels[0]
     assert len(ticks) < snap.bands.n_bands // 10 and any(label == "1k" for _, label in ticks) is False

@@ -88,3 +88,32 @@ def test_readout_under_a_still_cursor_follows_a_new_fft_size(panel):
     panel.set_view(big, make_scale("linear"), 0.0, 24000.0)
     # The same cursor (about 1008 Hz, the view's range moved by half a bin) now names an N 8192 bin of 5.86 Hz.
     assert "bin 172 (1007.8 Hz)" in readouts[-1]
+
+
+def test_hover_readout_is_throttled_forced_by_a_change_and_cleared_on_leaving(panel, monkeypatch):
+    # The hover logic the panel shares with the spectrogram (app/gui/hover.py): a still cursor's readout is
+    # recomputed at most every 0.1 s as data arrive, at once when the view changes, and '' when it leaves.
+    import specscope.app.gui.hover as hover
+
+    now = [100.0]
+    monkeypatch.setattr(hover.time, "monotonic", lambda: now[0])
+    cfg = StftConfig(48000.0, 2048, 512)
+    panel.set_view(cfg, make_scale("linear"), 0.0, 24000.0)
+    readouts = []
+    panel.readout.connect(readouts.append)
+    vb = panel.getViewBox()
+    panel.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(-50.0, 1000.0)))
+    frame = np.full(cfg.n_freqs, -70.0, np.float32)
+    panel.show_frame(frame, None, 0.0)  # the first refresh under the still cursor is due
+    assert readouts[-1].endswith("| -70.0 dBFS")
+    n = len(readouts)
+    now[0] += 0.05
+    panel.show_frame(frame - 10, None, 0.05)  # 50 ms later: not yet
+    assert len(readouts) == n
+    now[0] += 0.06
+    panel.show_frame(frame - 20, None, 0.06)  # 110 ms after the last: due
+    assert len(readouts) == n + 1 and readouts[-1].endswith("| -90.0 dBFS")
+    panel.set_view(cfg, make_scale("linear"), 0.0, 12000.0)  # a view change forces it
+    assert len(readouts) == n + 2
+    panel.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(-50.0, 1e6)))  # outside the plot
+    assert readouts[-1] == "" and panel._mouse_pos is None

@@ -28,8 +28,8 @@ def tone(f_hz: float, level_db: float, phase: float = 0.0) -> np.ndarray:
 
 def test_units_name_the_weighting_and_the_reference():
     assert [level_unit(w, False) for w in "ACZ"] == ["dBFS(A)", "dBFS(C)", "dBFS"]
-    assert [level_unit(w, True) for w in "ACZ"] == ["dB SPL(A)", "dB SPL(C)", "dB SPL"]
-    assert MeasurementSettings(weighting="a", offset_db=120).unit == "dB SPL(A)"
+    assert [level_unit(w, True) for w in "ACZ"] == ["dB(A) SPL", "dB(C) SPL", "dB SPL"]
+    assert MeasurementSettings(weighting="a", offset_db=120).unit == "dB(A) SPL"
 
 
 def test_settings_validate_in_words_and_round_trip():

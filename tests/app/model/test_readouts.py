@@ -49,3 +49,14 @@ def test_lookup_tables():
         lum = lut[:, :3].astype(float) @ [0.2126, 0.7152, 0.0722]
         assert lum[-1] > lum[0] + 100, name  # floor dark, ceiling bright
     np.testing.assert_allclose(lookup_table("grey")[:, 0], np.arange(256), atol=1)  # pyqtgraph truncates
+
+
+def test_readout_throttle():
+    from specscope.app.model.readouts import ReadoutThrottle
+
+    t = ReadoutThrottle(0.125)  # binary fractions: the comparisons below are exact
+    assert t.due(5.0)  # the first is always due
+    assert not t.due(5.0625) and not t.due(5.120)
+    assert t.due(5.125)  # 0.125 s after the last refresh
+    assert t.due(5.1875, force=True) and not t.due(5.25)  # a forced refresh counts: the next is due at 5.3125
+    assert t.due(5.3125)
