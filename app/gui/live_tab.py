@@ -66,6 +66,8 @@ class LiveTab(QWidget):
         super().__init__(parent)
         self.panel_filter = None
         """Optional ``(db, peak) -> (db, peak)`` applied to what the spectrum panel shows (the measurement dock)."""
+        self.panel_frame_filter = None
+        """Optional ``db -> db`` applied to a frame of the paused history before the panel shows it."""
         self.spectrogram = SpectrogramView()
         self.spectrum = SpectrumPanel()
         self.spectrum.setMinimumWidth(SPECTRUM_MIN_WIDTH_PX)
@@ -75,8 +77,7 @@ class LiveTab(QWidget):
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.spectrogram.readout.connect(self._show_readout)
         # Paused: the spectrum panel shows the frame under the cursor (or at the pause position).
-        self.spectrogram.frame_at_cursor.connect(
-            lambda db, t_s: self.spectrum.show_frame(db, None, 0.0, time_s=t_s, hold=False))
+        self.spectrogram.frame_at_cursor.connect(self._show_history_frame)
         self.spectrum.readout.connect(self._show_readout)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.spectrogram)
@@ -199,6 +200,12 @@ class LiveTab(QWidget):
         self.spectrum.show_frame(db, peak, self._latest_dt_s, time_s=t_rel_s)
         self._latest = None
         self._latest_dt_s = 0.0
+
+    def _show_history_frame(self, db: np.ndarray, t_s: float) -> None:
+        """Paused: the frame under the cursor in the spectrum panel, weighted as the panel's axis says."""
+        if self.panel_frame_filter is not None:
+            db = self.panel_frame_filter(db)
+        self.spectrum.show_frame(db, None, 0.0, time_s=t_s, hold=False)
 
     # --- pause and export -------------------------------------------------------------
     @property

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.live.set_display(self.settings.display)
         self.measurement = attach_measurement(self)  # averaging, weighting, bands, calibration
         self.live.panel_filter = self.measurement.panel_spectrum
+        self.live.panel_frame_filter = self.measurement.panel_frame
         self.meters = attach_meters(self)  # Levels and Signal generator docks (issue 14)
         for dock in (self.measurement, *self.meters):  # closed by its own button: the check mark follows
             dock.visibilityChanged.connect(self._refresh_commands)

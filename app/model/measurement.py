@@ -285,10 +285,7 @@ class LiveMeasurement:
         if cfg is None:
             return
         s = self.settings
-        gain = weighting_gain(s.weighting, cfg.freqs_hz)
-        if self.response is not None:
-            gain = gain * 10.0 ** (-self.response.deviation_at(cfg.freqs_hz) / 10.0)
-        self._gain = gain
+        self._gain = self._gain_for(cfg)
         self._offset_db = 0.0 if s.offset_db is None else s.offset_db
         avg = s.averaging_settings()
         self._spectrum_avg = SpectrumAverager(avg, cfg.hop_s)
@@ -301,6 +298,23 @@ class LiveMeasurement:
                 self._band_hold = SpectrumAverager(hold, cfg.hop_s)
                 self._band_power: np.ndarray | None = None
                 self._band_hold_power: np.ndarray | None = None
+
+    def _gain_for(self, cfg: StftConfig) -> np.ndarray:
+        """Power gain per bin of `cfg`: the weighting times the microphone correction."""
+        gain = weighting_gain(self.settings.weighting, cfg.freqs_hz)
+        if self.response is not None:
+            gain = gain * 10.0 ** (-self.response.deviation_at(cfg.freqs_hz) / 10.0)
+        return gain
+
+    def weighted_frame_db(self, db: np.ndarray, cfg: StftConfig) -> np.ndarray:
+        """One frame `db` (dBFS per bin of `cfg`) weighted and corrected as the averages are, not averaged,
+        without the calibration offset: what the spectrum panel shows for a frame of the paused history.
+
+        Returns a read-only float32 array; bins the weighting removes (A and C at 0 Hz) read -300 dB.
+        """
+        gain = self._gain if cfg == self.cfg else self._gain_for(cfg)
+        out = np.asarray(db, np.float64) + 10.0 * np.log10(np.maximum(gain, 1e-30))
+        return _frozen(out.astype(np.float32))
 
     # --- data -------------------------------------------------------------
     def push(self, frames: list[FrameLike]) -> None:

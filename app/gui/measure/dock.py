@@ -225,6 +225,14 @@ class MeasurementDock(QDockWidget):
             self._panel_cache = (snap, avg, p)
         return self._panel_cache[1], self._panel_cache[2]
 
+    def panel_frame(self, db: np.ndarray) -> np.ndarray:
+        """A frame of the paused history (dBFS) as the spectrum panel shows it: weighted and corrected like
+        the averaged spectrum (an axis that says dBFS(A) shows A-weighted levels), not averaged."""
+        s, cfg = self.measurement.settings, self.measurement.cfg
+        if (s.weighting == "Z" and self.response is None) or cfg is None or db.shape != (cfg.n_freqs,):
+            return db
+        return self.measurement.weighted_frame_db(db, cfg)
+
     def _snapshot(self):
         """The measurement's snapshot, its peak searched in the frequency range the spectrum panel displays."""
         panel = self._part("spectrum")
