@@ -145,6 +145,8 @@ COMMANDS: tuple[Command, ...] = (
             menu="View", context=True),
     Command("file.go_to", "Go to…", "G", (FILE,), "Show a typed time range (seconds or h:mm:ss.mmm)",
             menu="View", context=True),
+    Command("file.levels", "Levels…", "Ctrl+L", (FILE,), "Loudness (LUFS, LRA), true peak, sample peak, RMS and "
+            "Leq(A) of the whole file, per channel", menu="View"),
     Command("file.cancel", "Cancel the analysis", "", (FILE,),
             "Stop analysing the file (what is computed stays on screen)", menu="View"),
     Command("analysis.next_fft", "Next FFT size", "F", tip="Step the FFT size (256 … 65536, then back to 256)",
