@@ -17,9 +17,12 @@ K-weighting: ``specscope levels`` 0.89 s wall, 1.48 s CPU, +13.5 MB; pyloudnorm 
 both channels in one ``sosfilt`` call), A-weighting and true peak; the true-peak skip bounded also
 by max|x| + 1.14 max|dx| and interpolating in block-Toeplitz rows.  Same run, load 8 on 2 cores
 (others' jobs; wall times meaningless there, CPU times comparable): before 2.54 s CPU vs
-pyloudnorm's 2.86 s (1.12x), after 1.70 s vs 3.02 s (1.78x), numbers unchanged (-22.638 LUFS,
-LRA 20.31 LU, -9.19 dBTP, Leq(A) -25.42 dBFS).  What is left is IIR filtering: scipy's ``sosfilt`` is
-latency-bound at about 1.7 ns per sample, channel and section in float32 (K: 2 sections, A: 3).
+pyloudnorm's 2.86 s (1.12x), after 1.70 s vs 3.02 s (1.78x); again at load 5: main 2.49 s vs
+3.24 s (1.30x), this 1.72 s vs 3.94 s (2.29x).  Numbers unchanged (-22.638 LUFS, LRA 20.31 LU,
+-9.19 dBTP, Leq(A) -25.42 dBFS), peak RSS +13.7 MB.  The 3x target is not shown: not on CPU time,
+and wall times on the loaded machine swing by 2x between runs (pyloudnorm 5.1 to 9.6 s).
+What is left is IIR filtering: scipy's ``sosfilt`` is latency-bound at about 1.7 ns per sample,
+channel and section in float32 (K: 2 sections, A: 3).
 """
 
 from __future__ import annotations
