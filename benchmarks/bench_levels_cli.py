@@ -11,14 +11,18 @@ the ``test`` extra).  The file is bench_loudness.py's (pink noise at levels from
   ``levels`` runs the A-weighting on a helper thread beside loudness and true peak), peak RSS
   (``ru_maxrss``) above the interpreter's after its imports.
 
-Measured here (2 shared cores, quiet, load 0.8), 10-minute stereo file:
-``specscope levels`` 0.89 s wall, 1.48 s CPU, +13.5 MB; pyloudnorm 1.15 s, +880 MB: 1.30x
-faster in wall time (0.78x in CPU time), the 3x target not met.  The core alone
-(bench_loudness.py: loudness + LRA + true peak) went from 1.33 s (0.96x pyloudnorm's 1.28 s)
-to 0.97 s (1.28x) with the true-peak skip.  What is left is IIR filtering: scipy's
-``sosfilt`` is latency-bound at about 3.5 ns per sample, channel and section, and the
-command runs K-weighting (2 sections, float64, in LoudnessMeter) and A-weighting
-(3 sections, float32) over 57.6 M samples.
+Measured here (2 shared cores, quiet, load 0.8), 10-minute stereo file, before the float32
+K-weighting: ``specscope levels`` 0.89 s wall, 1.48 s CPU, +13.5 MB; pyloudnorm 1.15 s, +880 MB:
+1.30x in wall time.  Then: one planar float32 copy of each block shared by K-weighting (float32,
+both channels in one ``sosfilt`` call), A-weighting and true peak; the true-peak skip bounded also
+by max|x| + 1.14 max|dx| and interpolating in block-Toeplitz rows.  Same run, load 8 on 2 cores
+(others' jobs; wall times meaningless there, CPU times comparable): before 2.54 s CPU vs
+pyloudnorm's 2.86 s (1.12x), after 1.70 s vs 3.02 s (1.78x); again at load 5: main 2.49 s vs
+3.24 s (1.30x), this 1.72 s vs 3.94 s (2.29x).  Numbers unchanged (-22.638 LUFS, LRA 20.31 LU,
+-9.19 dBTP, Leq(A) -25.42 dBFS), peak RSS +13.7 MB.  The 3x target is not shown: not on CPU time,
+and wall times on the loaded machine swing by 2x between runs (pyloudnorm 5.1 to 9.6 s).
+What is left is IIR filtering: scipy's ``sosfilt`` is latency-bound at about 1.7 ns per sample,
+channel and section in float32 (K: 2 sections, A: 3).
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ Memory: the gated values are kept as histograms over -70..+30 LUFS in
 0.01 LU bins (10 000 bins, a count and an energy sum each, as libebur128's
 histogram mode but ten times finer), so a 2-hour file costs the same 320 kB as
 a 2-second one.  Quantisation: each bin's energy sum is exact, so the integrated
-loudness is exact except that the relative gate decides per bin, by the bin's
-centre (blocks within 0.005 LU of the gate may fall on the wrong side); LRA
+loudness is exact (to the float32 K-weighting, about 1e-5 LU) except that the
+relative gate decides per bin, by the bin's centre (blocks within 0.005 LU of the gate may fall on the wrong side); LRA
 percentiles use bin centres, so LRA is within 0.01 LU of the unquantised value.
 Blocks above +30 LUFS (possible only with several channels near full scale)
 count in the top bin with their exact energy.
@@ -178,15 +178,16 @@ class LoudnessMeter:
         self.fs_hz = float(fs_hz)
         self.n_channels = int(n_channels)
         self.channel_weights = weights
-        self.sos = k_weighting_sos(self.fs_hz)
+        self.sos = k_weighting_sos(self.fs_hz).astype(np.float32)
+        """The K-weighting sections in float32, the filter's arithmetic (see :meth:`process`)."""
         self.step = max(1, round(STEP_S * self.fs_hz))
         """Samples per 100 ms step; blocks are 4 and 30 steps."""
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: filter state, partial step, histograms."""
-        self._zi = np.zeros((self.sos.shape[0], self.n_channels, 2))
-        self._partial = np.empty((self.n_channels, 1, self.step))
+        self._zi = np.zeros((self.sos.shape[0], self.n_channels, 2), np.float32)
+        self._partial = np.empty((self.n_channels, 1, self.step), np.float32)
         self._fill = 0
         # Weighted mean square of the last SHORT_TERM_STEPS - 1 steps (zeros before the start).
         self._recent = np.zeros(SHORT_TERM_STEPS - 1)
@@ -208,11 +209,18 @@ class LoudnessMeter:
         x = as_frames(block, self.n_channels)
         if x.shape[0] == 0:
             return
-        # sosfilt copies its input channel-major in float64 (one pass, whatever x's dtype): the
-        # transpose of its output has each channel contiguous, each step one contiguous row.
-        y, zi = sosfilt(self.sos, x, axis=0, zi=self._zi.transpose(0, 2, 1))
-        self._zi = np.ascontiguousarray(zi.transpose(0, 2, 1))
-        y = np.ascontiguousarray(y.T)  # a no-op view when sosfilt returns its channel-major buffer
+        self.process_planar(np.ascontiguousarray(x.T, dtype=np.float32))
+
+    def process_planar(self, xt: np.ndarray) -> None:
+        """Add samples given channel-major: shape (n_channels, n), C-contiguous float32 (not kept).
+
+        The K-weighting runs in float32 on all channels in one call (each channel one contiguous
+        row, as sosfilt wants it): against float64 the loudness differs by about 1e-5 LU, and the
+        filter costs 40 % less.
+        """
+        if xt.shape[1] == 0:
+            return
+        y, self._zi = sosfilt(self.sos, xt, axis=-1, zi=self._zi)
         step, pos, n = self.step, 0, y.shape[1]
         energies = []
         if self._fill:

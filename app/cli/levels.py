@@ -20,8 +20,7 @@ import json
 import math
 import sys
 
-BLOCK_FRAMES = 1 << 17
-"""Frames read per block (2.7 s at 48 kHz; 1 MiB of float32 per channel)."""
+from specscope.app.analysis.levels import measure_file
 
 
 def register(subparsers, parents: list | None = None) -> None:
@@ -41,26 +40,6 @@ def register(subparsers, parents: list | None = None) -> None:
 def _bad(message: str) -> int:
     print(f"specscope: {message}", file=sys.stderr)
     return 2
-
-
-def measure_file(path: str, start_s: float = 0.0, duration_s: float | None = None,
-                 calibration_offset_db: float | None = None, block_frames: int = BLOCK_FRAMES):
-    """The :class:`~specscope.app.model.levels.FileLevels` of a file's slice.
-
-    Raises
-    ------
-    AudioFileError, ValueError
-        Bad input (the message is one line).
-    """
-    from specscope.app.io.audio_file import open_audio
-    from specscope.app.model.levels import LevelsSummary
-
-    with open_audio(path) as reader:
-        first, n = reader.frame_range(start_s, duration_s)
-        summary = LevelsSummary(reader.info.fs_hz, reader.info.channels, calibration_offset_db)
-        for block in reader.frame_blocks(first, n, block_frames=block_frames):
-            summary.process(block)
-    return summary.result()
 
 
 def _fmt(value: float | None, spec: str = "8.2f") -> str:

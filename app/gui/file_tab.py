@@ -159,8 +159,10 @@ class FileTab(QObject):
             self.export_to(path)
 
     def describe(self) -> str:
-        """The status bar's text on the File tab: the file's own analysis settings."""
+        """The status bar's text on the File tab: the file's own analysis settings, then its integrated
+        loudness and true peak once measured (progress until then)."""
         cfg = self.view.cfg if self.view is not None else None
         if cfg is None:
             return "no file open"
-        return cfg.describe()
+        levels = self.view.file_levels.status_text()
+        return f"{cfg.describe()}  |  {levels}" if levels else cfg.describe()

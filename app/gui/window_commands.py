@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import QFileDialog
 from specscope.app.logs import log_bug, one_line
 
 from .commands import FILE, LIVE
+from .file.levels_summary import show_levels
 
 if TYPE_CHECKING:
     from .file_view import FileView
@@ -57,6 +58,7 @@ def bind(w: MainWindow) -> None:
     c.on("file.loop", does("file.loop"), enabled=lambda: ft.has_file)
     c.on("file.undo_view", does("file.undo_view"), enabled=lambda: ft.has_file)
     c.on("file.go_to", does("file.go_to"), enabled=lambda: ft.has_file)
+    c.on("file.levels", lambda: show_levels(w, view().file_levels), enabled=lambda: ft.has_file)
     c.on("file.cancel", lambda: view().cancel(), enabled=lambda: bool(ft.view and ft.view.background_jobs()))
     c.on("file.annotate", lambda: view().annotate_selection(), enabled=lambda: ft.has_selection)
     c.on("file.delete_annotation", lambda: view().delete_annotation(),
@@ -92,6 +94,7 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
     view.selection_changed.connect(lambda _: w.commands.refresh())
     view.loaded.connect(lambda _: w.update_status())
     view.analysis_finished.connect(lambda _: w.commands.refresh())
+    view.file_levels.changed.connect(w.update_status)
     view.player.state_changed.connect(lambda _: w.commands.refresh())
     view.annotation_listeners.append(lambda _: w.commands.refresh())
     from .annotations.table import AnnotationDock

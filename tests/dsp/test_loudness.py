@@ -215,6 +215,7 @@ def test_5_1_weights_exclude_the_lfe_and_weigh_the_surrounds_by_1_41():
 def test_the_histogram_quantisation_is_below_its_promise():
     # Loudness of a tone exactly on and between histogram bins: the integrated value is exact
     # (the bins keep energy sums), whatever the bin: compare with the unquantised definition.
+    # The K-weighting runs in float32 (1.4e-5 LU from float64 here); a wrong bin would cost 0.005 LU.
     fs = 48000.0
     for level in (-20.0, -20.0 + HIST_BIN_LU / 2, -33.333):
         meter = LoudnessMeter(fs, 1)
@@ -222,7 +223,7 @@ def test_the_histogram_quantisation_is_below_its_promise():
         reference = pyloudnorm.Meter(int(fs), filter_class="DeMan").integrated_loudness(
             sine(fs, 5, level, n_channels=1)
         )
-        assert meter.integrated_lufs == pytest.approx(reference, abs=1e-6)
+        assert meter.integrated_lufs == pytest.approx(reference, abs=1e-4)
 
 
 def test_bad_arguments_are_rejected_with_their_names():

@@ -136,3 +136,34 @@ def test_per_channel_peaks_reset_peak_keeps_the_history():
     a.flush()
     b.flush()
     assert a.peak[0] > 0.5 and b.peak[0] == 0.0
+
+
+def test_skipping_by_the_difference_bound_still_finds_the_upfirdn_maximum_of_low_pass_programme():
+    # Low-pass noise in 50 ms segments at levels 0 to -40 dB: most stretches are skipped by the
+    # difference bound (max|x| + D max|dx|), and the maximum must still be the full computation's.
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(7)
+    noise = sosfilt(butter(4, 2000, fs=FS_HZ, output="sos"), rng.standard_normal((round(4 * FS_HZ), 2)), axis=0)
+    gains = np.repeat(10 ** (rng.uniform(-40, 0, (80, 2)) / 20), round(0.05 * FS_HZ), axis=0)
+    x = (0.3 * noise * gains).astype(np.float32)
+    meter = TruePeakMeter(FS_HZ, 2)
+    for pos in range(0, x.shape[0], 7000):
+        meter.process(x[pos : pos + 7000])
+    meter.flush()
+    h = interpolation_filter(4)
+    reference = [np.max(np.abs(upfirdn(h, x[:, c].astype(np.float64), 4))) for c in range(2)]
+    np.testing.assert_allclose(meter.peak, reference, rtol=2e-6)
+
+
+def test_the_difference_bound_holds_for_every_phase_on_random_windows():
+    # |sum_k h_k w_k| <= max|w| + D max|diff(w)|, with D from the meter, on windows that reach it closely.
+    meter = TruePeakMeter(FS_HZ, 1)
+    kernel = meter._kernel.astype(np.float64)
+    rng = np.random.default_rng(8)
+    w = rng.standard_normal((20000, TAPS_PER_PHASE))
+    w[:10000] = np.sign(kernel[:, 1]) * rng.uniform(0.9, 1.0, (10000, TAPS_PER_PHASE))  # worst signs
+    y = np.abs(w @ kernel).max(axis=1)
+    bound = np.abs(w).max(axis=1) + meter._diff_gain * np.abs(np.diff(w, axis=1)).max(axis=1)
+    assert np.all(y <= bound * (1 + 1e-9))
+    assert meter._diff_gain == pytest.approx(1.1426, abs=1e-4)

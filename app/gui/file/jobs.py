@@ -6,7 +6,7 @@ and talk back only through the queued signals of :class:`JobBoard`, every
 message tagged with the kind and the id of the job that sent it.
 
 There is at most one current job per kind (``overview``, ``detail``,
-``selection``, ``export``).  A message from a job that is no longer the
+``selection``, ``export``, ``levels``).  A message from a job that is no longer the
 current one of its kind is stale and dropped, so a failing selection job can
 only end itself: the overview job stays current, cancellable and waited for.
 """
@@ -152,6 +152,8 @@ class JobResultsMixin:
         elif kind == "overview":
             self.progress_bar.setValue(int(1000 * done / max(1, total)))
             self.progress.emit(done, total)
+        elif kind == "levels":
+            self.file_levels.on_progress(done, total)
 
     def _on_result(self, kind: str, job_id: int, value) -> None:
         if not self.jobs.is_current(kind, job_id):
@@ -165,6 +167,8 @@ class JobResultsMixin:
             self._on_selection(value)
         elif kind == "export":
             self._on_exported(value)
+        elif kind == "levels":
+            self.file_levels.on_result(value)
 
     def _on_failed(self, kind: str, job_id: int, message: str) -> None:
         if not self.jobs.is_current(kind, job_id):
@@ -174,5 +178,7 @@ class JobResultsMixin:
             self._set_busy(False)
         elif kind == "selection":
             self._set_status("selection: failed")
+        elif kind == "levels":
+            self.file_levels.on_failed(message)
         self.error.emit(message)
 

@@ -54,6 +54,7 @@ from .export import ExportMixin
 from .history import ViewHistory
 from .input import HINT, FileViewBox, KeyFilter, key_table, view_handlers
 from .jobs import JobBoard, JobResultsMixin
+from .levels_summary import FileLevelsJob
 from .navigation import NavigationMixin
 from .render import DETAIL_DELAY_MS, REFRESH_DELAY_MS, RenderMixin
 from .selection import SelectionMixin
@@ -134,6 +135,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
         self.jobs.progress.connect(self._on_job_progress)
         self.jobs.result.connect(self._on_result)
         self.jobs.failed.connect(self._on_failed)
+        self.file_levels = FileLevelsJob(self)  # the "levels" job and its result
         from .. import playback
 
         self.player = playback.Player(self)
@@ -329,6 +331,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
         self._set_busy(True)
         self.progress_bar.setValue(0)
         self.jobs.start("overview", run)
+        self.file_levels.start(analysis.path)  # kept for new settings of the same file
         if self.selection is not None:
             self._start_selection_job()
         self.redraw_annotations()

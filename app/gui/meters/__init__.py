@@ -30,10 +30,17 @@ def attach_meters(main_window, generator_device: str | None = None) -> tuple[Lev
     Their View-menu entries and shortcuts are the registry's ``meters.levels_dock`` and
     ``meters.generator_dock`` commands (:mod:`specscope.app.gui.commands`).
 
-    The level dock follows ``main_window.pipeline`` (see :mod:`.level_dock`);
-    the generator plays on its own output stream.  Returns both docks.
+    The level dock follows ``main_window.pipeline`` (see :mod:`.level_dock`) and, if the window has a
+    ``store`` (QSettings), reads each input's calibration where the Measurement dock keeps it
+    (:class:`~specscope.app.gui.measure.calibration.CalibrationStore`); the generator plays on its own
+    output stream.  Returns both docks.
     """
     levels = LevelMeterDock(main_window, main_window)
+    store = getattr(main_window, "store", None)
+    if store is not None:
+        from ..measure.calibration import CalibrationStore
+
+        levels.calibration_for = CalibrationStore(store).offset_db
     generator = GeneratorDock(main_window, device=generator_device)
     area = Qt.DockWidgetArea.RightDockWidgetArea
     main_window.addDockWidget(area, levels)

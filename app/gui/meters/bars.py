@@ -79,12 +79,26 @@ class LevelBar(QWidget):
 
 
 class LevelScale(QWidget):
-    """The dB labels beside the bars (same mapping as :class:`LevelBar`)."""
+    """The dB labels beside the bars (same mapping as :class:`LevelBar`), and their unit below them.
+
+    Calibrated (:meth:`set_unit` with an offset), each tick reads its dB SPL: the dBFS tick plus the offset.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(28, 120)
+        self.offset_db = 0.0
+        self.unit = "dBFS"
+        self.setMinimumSize(40, 120)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+    def set_unit(self, offset_db: float | None) -> None:
+        """dB SPL = dBFS + `offset_db` on the labels; None: dBFS."""
+        self.offset_db, self.unit = (0.0, "dBFS") if offset_db is None else (float(offset_db), "dB SPL")
+        self.update()
+
+    def tick_labels(self) -> list[str]:
+        """The labels at TICKS_DB (top to bottom), in :attr:`unit`."""
+        return [f"{db + self.offset_db:.0f}" for db in TICKS_DB]
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
@@ -94,10 +108,15 @@ class LevelScale(QWidget):
         font = p.font()
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
         p.setFont(font)
-        for db in TICKS_DB:
+        for db, text in zip(TICKS_DB, self.tick_labels(), strict=True):
             frac = (db - FLOOR_DB) / (CEILING_DB - FLOOR_DB)
             y = top + (bottom - top) * (1.0 - frac)
             p.drawText(QRectF(0, y - 7, self.width() - 2, 14),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{db:d}")
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
         p.drawText(QRectF(0, 0, self.width() - 2, CLIP_H + 2), Qt.AlignmentFlag.AlignRight, "clip")
+        p.save()  # the unit along the left edge, as an axis label, clear of the tick labels
+        p.translate(0, (top + bottom) / 2)
+        p.rotate(-90)
+        p.drawText(QRectF(-(bottom - top) / 2, 0, bottom - top, 12), Qt.AlignmentFlag.AlignCenter, self.unit)
+        p.restore()
         p.end()

@@ -11,12 +11,16 @@ before its next block; nothing is shared under a lock.
 
 The dock follows the window's pipeline: the timer looks at
 ``window.pipeline`` and, when it changes (a device reopened, a file watched
-as live), moves the tap to the new one.
+as live), moves the tap to the new one.  With :attr:`LevelMeterDock.calibration_for`
+(the Measurement dock's per-device store, keyed by the input's name and rate)
+the timer also picks up the input's calibration, so a calibrated input's RMS
+and Leq read dB SPL, labelled so on the scale and in the numbers' headers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
@@ -89,6 +93,9 @@ class LevelMeterDock(QDockWidget):
         self.tap: MeterTap | None = None
         self._pipe = None
         self.calibration_offset_db: float | None = None
+        self.calibration_for: Callable[[str, float], float | None] | None = None
+        """``(input name, rate in Hz) -> offset dB or None``: the stored calibration of an input."""
+        self.scale: LevelScale | None = None
         body = QWidget()
         outer = QVBoxLayout(body)
         self.bars_row = QHBoxLayout()
@@ -134,10 +141,18 @@ class LevelMeterDock(QDockWidget):
         if pipe is None:
             return
         source = pipe.source
+        self.calibration_offset_db = self._stored_offset(pipe)
         self.tap = MeterTap(float(source.fs_hz), int(source.channels), self.weighting.currentText(),
                             self.calibration_offset_db)
         self._build_bars(int(source.channels))
         pipe.on_block = self.tap
+
+    def _stored_offset(self, pipe) -> float | None:
+        """The calibration stored for `pipe`'s input (as the Measurement dock names it), or the current one."""
+        if self.calibration_for is None or pipe is None:
+            return self.calibration_offset_db
+        source = pipe.source
+        return self.calibration_for(str(getattr(source, "name", "") or ""), float(source.fs_hz))
 
     def _build_bars(self, n_channels: int) -> None:
         while self.bars_row.count():
@@ -150,7 +165,9 @@ class LevelMeterDock(QDockWidget):
         names = [str(c + 1) for c in range(n_channels)] + (["Mix"] if n_channels > 1 else [])
         self.bars = [LevelBar(name) for name in names]
         self.bars_row.addStretch(1)
-        self.bars_row.addWidget(LevelScale())
+        self.scale = LevelScale()
+        self.scale.set_unit(self.calibration_offset_db)
+        self.bars_row.addWidget(self.scale)
         for bar in self.bars:
             self.bars_row.addWidget(bar)
         self.bars_row.addStretch(1)
@@ -162,6 +179,7 @@ class LevelMeterDock(QDockWidget):
             for c, lab in enumerate(labels):
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.numbers.addWidget(lab, r, c)
+        self._label_units()
 
     # --- GUI actions ---------------------------------------------------------------
     def reset(self) -> None:
@@ -171,7 +189,18 @@ class LevelMeterDock(QDockWidget):
     def set_calibration(self, offset_db: float | None) -> None:
         """Show RMS and Leq in dB SPL (dBFS + offset), or dBFS with None."""
         self.calibration_offset_db = offset_db
+        if self.scale is not None:
+            self.scale.set_unit(offset_db)
+        self._label_units()
         self._apply_request()
+
+    def _label_units(self) -> None:
+        """Fast, Slow and Leq headers name their unit when it is dB SPL (the peaks stay dBFS)."""
+        if not self.number_labels:
+            return
+        spl = self.calibration_offset_db is not None
+        for c, name in ((4, "Fast"), (5, "Slow"), (6, "Leq")):
+            self.number_labels[0][c].setText(f"{name}\ndB SPL" if spl else name)
 
     def _apply_request(self, *_args) -> None:
         if self.tap is not None:
@@ -180,6 +209,10 @@ class LevelMeterDock(QDockWidget):
     def refresh(self) -> None:
         """Follow the pipeline and paint the newest snapshot (timer, GUI thread)."""
         self._follow()
+        if self._pipe is not None and self.calibration_for is not None:
+            offset = self._stored_offset(self._pipe)
+            if offset != self.calibration_offset_db:  # calibrated or cleared in the Measurement dock
+                self.set_calibration(offset)
         tap = self.tap
         snap = tap.latest if tap is not None else None
         if tap is None:

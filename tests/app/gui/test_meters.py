@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from PyQt6.QtCore import QSettings
 from PyQt6.QtWidgets import QLabel, QMainWindow
 
 from specscope.app.gui.meters import GeneratorDock, attach_meters
@@ -76,6 +77,7 @@ def test_the_meter_dock_reads_a_test_tone_from_the_live_input(qtbot, host, pulse
     qtbot.waitUntil(lambda: abs(levels.tap.latest.momentary_lufs + 23.0) < 0.5, timeout=5000)
     shot = os.environ.get("SPECSCOPE_METER_SHOT")
     if shot:
+        levels.show()  # attach_meters leaves the dock hidden until the View menu opens it
         levels.refresh()
         qtbot.wait(300)
         host.grab().save(shot)
@@ -119,4 +121,49 @@ def test_attach_meters_on_the_main_window_adds_both_docks(qtbot, make_window, pu
     w = make_window(show=False)
     names = {d.objectName() for d in w.findChildren(type(w.meters[0]).__mro__[1])}
     assert {"levels_dock", "generator_dock"} <= names
+    # The meters read calibrations from the window's store, where the Measurement dock writes them.
+    w.measurement.calibrations.set_offset("some input", 44100.0, 101.25, 94.0)
+    assert w.meters[0].calibration_for("some input", 44100.0) == 101.25
+    assert w.meters[0].calibration_for("some input", 48000.0) is None
     w.close()
+
+
+def test_a_calibrated_input_reads_db_spl_on_the_meters_from_the_measurement_docks_store(qtbot, host, pulse_feed,
+                                                                                          tmp_path):
+    # The offset is stored where the Measurement dock keeps it (per input name and rate); a -20 dBFS tone
+    # then reads -20 + offset dB SPL on the RMS meters, while peaks stay dBFS; clearing it goes back to dBFS.
+    from specscope.app.gui.measure.calibration import CalibrationStore
+
+    host.store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    levels, _generator = attach_meters(host, generator_device="pulse")
+    host.show()
+    host.open_input()
+    calibrations = CalibrationStore(host.store)
+    calibrations.set_offset(host.pipeline.source.name, FS, 113.7, 94.0)
+    pulse_feed.tone(1000.0, -20.0, 10.0)
+    qtbot.waitUntil(lambda: levels.tap is not None and levels.tap.latest is not None
+                    and levels.tap.latest.unit == "dB SPL", timeout=5000)
+    wait_level(qtbot, levels, -20.0 + 113.7)
+    snap = levels.tap.latest
+    assert snap.mix.leq_db == pytest.approx(93.7, abs=0.5)
+    assert snap.mix.peak_dbfs == pytest.approx(-20.0, abs=0.5)  # peaks are never calibrated
+    assert levels.scale.unit == "dB SPL"
+    assert levels.scale.tick_labels()[:3] == ["114", "108", "102"]  # 0, -6, -12 dBFS + 113.7, rounded
+    assert [lab.text() for lab in levels.number_labels[0][4:]] == ["Fast\ndB SPL", "Slow\ndB SPL", "Leq\ndB SPL"]
+
+    def fast_label_db() -> float:
+        text = levels.number_labels[1][4].text()
+        return float(text) if text not in ("–", "") else float("nan")
+
+    qtbot.waitUntil(lambda: abs(fast_label_db() - 93.7) < 0.5, timeout=3000)  # painted on the 10 Hz timer
+    assert "Fast/Slow/Leq dB SPL" in levels.status.text()
+    shot = os.environ.get("SPECSCOPE_METER_SPL_SHOT")
+    if shot:
+        levels.show()
+        qtbot.wait(300)
+        host.grab().save(shot)
+    calibrations.clear(host.pipeline.source.name, FS)
+    qtbot.waitUntil(lambda: levels.tap.latest.unit == "dBFS", timeout=5000)
+    wait_level(qtbot, levels, -20.0)
+    assert levels.scale.unit == "dBFS" and levels.scale.tick_labels()[0] == "0"
+    assert levels.number_labels[0][4].text() == "Fast"

@@ -9,8 +9,8 @@ def test_a_failed_selection_job_leaves_the_overview_cancellable_and_waited_for(q
     view.set_config({"n_fft": 256, "hop": 16})
     with qtbot.waitSignal(view.progress, timeout=20000):
         view.load(long_wav)
-    overview = [j for j in view.background_jobs() if j.is_alive()]
-    assert len(overview) == 1
+    overview = [view.jobs._jobs["overview"]]  # the levels job (issue 14) runs beside it
+    assert overview[0].is_alive()
     # The overview's reader is open; the file goes away on disk, so a new reader (the selection's) fails.
     os.remove(long_wav)
     with qtbot.waitSignal(view.error, timeout=10000) as blocker:
