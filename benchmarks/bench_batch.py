@@ -143,14 +143,16 @@ def main() -> None:
         hours = args.files * args.seconds / 3600
         print(f"archive: {args.files} files x {args.seconds:g} s at 48 kHz = {hours:.2f} audio hours "
               f"(generated in {time.perf_counter() - t0:.0f} s); {os.cpu_count()} cores; {load()}")
-        rates = {}
+        rates, task_s = {}, {}
         for workers in (1, 2):
             print(f"batch npz,peaks, {workers} worker(s); {load()}")
             report, wall = run([tmp / "in"], tmp / f"out{workers}", workers, ("npz", "peaks"))
             tasks = report.timings_s["tasks"]
             rates[workers] = hours / (tasks / 60)
+            task_s[workers] = sum(e.seconds for e in report.entries) / len(report.entries)
             print(f"  {rates[workers]:.2f} audio h per minute (tasks {tasks:.1f} s; cluster start "
-                  f"{report.timings_s['cluster_start']:.1f} s; whole command {wall:.1f} s)")
+                  f"{report.timings_s['cluster_start']:.1f} s; whole command {wall:.1f} s; "
+                  f"{1000 * task_s[workers]:.0f} ms per task on its worker)")
             shutil.rmtree(tmp / f"out{workers}")
         print(f"scaling 1 -> 2 workers: {rates[2] / rates[1]:.2f}x (efficiency {rates[2] / rates[1] / 2:.0%})")
         lib_paths = paths[: args.librosa_files]
@@ -177,9 +179,18 @@ def main() -> None:
         report, wall = run([tiny], tmp / "outtiny", 1, ("peaks",), AnalysisSettings(n_fft=256))
         own = sum(e.seconds for e in report.entries)
         tasks = report.timings_s["tasks"]
-        print(f"  per file: {1000 * (tasks - own) / TINY:.1f} ms Dask (submit to result, beyond the task's own "
-              f"{1000 * own / TINY:.1f} ms); {1000 * (wall - report.timings_s['cluster_start'] - own) / TINY:.1f} ms "
-              "with the probe and the manifest")
+        dask_ms = 1000 * (tasks - own) / TINY
+        command_ms = 1000 * (wall - report.timings_s['cluster_start'] - own) / TINY
+        print(f"  per file: {dask_ms:.1f} ms Dask (submit to result, beyond the task's own "
+              f"{1000 * own / TINY:.1f} ms); {command_ms:.1f} ms with the probe and the manifest")
+        print(f"summary: scaling 1 -> 2 workers {rates[2] / rates[1]:.2f}x (target >= 1.7x); "
+              f"{rates[2] / lib_rate:.2f}x the librosa loop with 2 workers (target >= 3x); overhead per file "
+              f"{dask_ms:.1f} ms Dask, {command_ms:.1f} ms the whole command (target < 20 ms)")
+        per_file_s = task_s[2]
+        knee = per_file_s / (command_ms / 1000)
+        print(f"projection: W workers finish about min(W / {per_file_s:.3f} s, 1 / {command_ms:.1f} ms) one-minute "
+              f"files per second: linear up to about {knee:.0f} workers ({knee * args.seconds / 3600:.1f} audio "
+              "hours per second of wall clock), then the driver's per-file overhead is the ceiling")
         # LTSA against scikit-maad.
         sub = paths[:LTSA_FILES]
         print(f"LTSA of {len(sub)} files, 60 s interval, 2 workers; {load()}")
