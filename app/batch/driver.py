@@ -35,7 +35,7 @@ from specscope.app.model.settings import AnalysisSettings
 
 from .atomic import sweep_parts
 from .discover import Input, discover
-from .ltsa_output import part_path, write_ltsa
+from .ltsa_output import LTSA_NAME, LTSA_PNG_NAME, part_path, write_ltsa
 from .manifest import DONE, FAILED, SKIPPED, Entry, ManifestWriter, is_current, read_manifest
 from .progress import BatchProgress
 from .task import FileJob, FileResult, LtsaJob, output_path, run_job
@@ -146,6 +146,8 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
         outputs = []
         if timeline is not None and status != EXIT_INTERRUPTED:
             outputs = _combine_ltsa(opts, outdir, inputs, writer, timeline, fs_hz, lut)
+        elif "ltsa" in opts.what and status != EXIT_INTERRUPTED:  # no input left for it
+            _remove_ltsa(outdir)
     finally:
         with _sigint_ignored():  # let the manifest be written
             sweep_parts(outdir)
@@ -367,6 +369,14 @@ def _combine_ltsa(opts, outdir: Path, inputs, writer, timeline, fs_hz, lut) -> l
         if e is not None and e.status in (DONE, SKIPPED) and p.is_file():
             parts[inp.path] = p
     if not parts:
+        _remove_ltsa(outdir)
         return []
     freqs_hz = opts.settings.stft_config(fs_hz).freqs_hz
     return write_ltsa(outdir, timeline, parts, freqs_hz, opts.ltsa_percentiles, lut, opts.floor_db, opts.ceiling_db)
+
+
+def _remove_ltsa(outdir: Path) -> None:
+    """Every input of the LTSA failed: remove an older LTSA, which shows recordings no longer there."""
+    for name in (LTSA_NAME, LTSA_PNG_NAME):
+        with contextlib.suppress(OSError):
+            (outdir / name).unlink()

@@ -64,3 +64,14 @@ def test_input_that_now_fails_loses_its_old_outputs(tmp_path, dask_cluster):
     assert not (out / "sub" / "cut_20240501_060010.npz").exists()
     assert not (out / ".ltsa" / "short_20240501_060020.npz").exists()
     assert keep.is_file()
+
+
+def test_ltsa_of_inputs_that_all_fail_now_is_removed(tmp_path, dask_cluster):
+    src, out = tmp_path / "in", tmp_path / "out"
+    only = tone(src / "only_20240501_060000.wav", 500.0, 2.0)
+    assert _batch(src, out, dask_cluster.scheduler_address) == 0
+    assert (out / "ltsa.npz").is_file() and (out / "ltsa.png").is_file()
+    only.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    assert _batch(src, out, dask_cluster.scheduler_address) == 3
+    assert not (out / "ltsa.npz").exists() and not (out / "ltsa.png").exists()
+    assert [p.name for p in out.rglob("*") if p.is_file()] == ["manifest.jsonl"]
