@@ -18,7 +18,7 @@ Each worker process is set up once, on its first task (:func:`_prepare_process`)
 glibc's allocator is told to keep freed memory (Dask's nanny starts workers
 with ``MALLOC_TRIM_THRESHOLD_=65536``, which disables glibc's adaptive
 thresholds, so every task's image and chunks came back as fresh pages: 31 000
-page faults and 40 % more CPU for a one-minute 48 kHz file).  The FFT runs on
+page faults and about twice the CPU for a one-minute 48 kHz file).  The FFT runs on
 the task's own thread (``workers=1``) and Dask's nanny sets the BLAS/OpenMP
 thread counts to 1, so two workers never fight over one core.
 
