@@ -13,13 +13,17 @@ Run: ``.venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 60]``
   a different pair per file), named ``rec_YYYYMMDD_HHMMSS.wav`` one minute
   apart, generated into a temporary folder.
 * Throughput: ``--what npz,peaks`` with the default analysis (N 2048, hop 512,
-  Hann), on a local cluster of 1 and then 2 worker processes; audio hours per
-  wall-clock minute from the first submit to the last result (cluster start
-  reported apart), and the scaling efficiency 2-worker rate / (2 x 1-worker rate).
+  Hann), on a local cluster of 1 and then 2 worker processes (started here
+  and given to the batch as its scheduler, so their CPU time can be read);
+  audio hours per wall-clock minute from the first submit to the last result,
+  and the scaling efficiency 2-worker rate / (2 x 1-worker rate).  The
+  workers' CPU seconds per file are printed too: when other work shares the
+  two cores the wall clock measures that share, while CPU per file says what
+  two free cores would give (2 x CPU(1 worker) / CPU(2 workers)).
 * Reference: the same work in one process with a plain Python loop: read with
   soundfile, ``librosa.stft`` (center=False, the same frames), dBFS, NPZ,
   top-5 peaks of the mean power spectrum by ``scipy.signal.find_peaks`` with a
-  parabolic refinement; on the first LIBROSA_FILES files (``--librosa-files``,
+  parabolic refinement (wall and CPU time); on the first LIBROSA_FILES files (``--librosa-files``,
   40 by default: its rate per file is steady and the whole archive would take
   most of ten minutes here).
 * Overhead: TINY files of 0.1 s at 8 kHz (N 256, ``--what peaks``), 1
@@ -72,13 +76,31 @@ def make_archive(folder: Path, n: int, seconds: float) -> list[Path]:
     return paths
 
 
+def _cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def run(inputs, out, workers, what, settings=None, **kw):
-    opts = BatchOptions(inputs=[str(i) for i in inputs], outdir=str(out), what=what, workers=workers,
-                        settings=settings or AnalysisSettings(), **kw)
-    t0 = time.perf_counter()
-    report = run_batch(opts, progress_stream=open(os.devnull, "w"))
-    wall = time.perf_counter() - t0
+    """Run the batch on a local cluster of `workers` processes; return the report, the wall time and the workers'
+    CPU seconds (user + system of their processes, over the run: a figure the other users of the cores do not
+    inflate the way they stretch the wall clock)."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+        client.wait_for_workers(workers)
+        cpu0 = sum(client.run(_cpu_s).values())
+        opts = BatchOptions(inputs=[str(i) for i in inputs], outdir=str(out), what=what, workers=workers,
+                            settings=settings or AnalysisSettings(), scheduler=cluster.scheduler_address, **kw)
+        t0 = time.perf_counter()
+        report = run_batch(opts, progress_stream=open(os.devnull, "w"))
+        wall = time.perf_counter() - t0
+        cpu = sum(client.run(_cpu_s).values()) - cpu0
     assert report.status == 0, [e.reason for e in report.failed]
+    report.timings_s["worker_cpu"] = cpu
     return report, wall
 
 
@@ -91,7 +113,7 @@ def librosa_loop(paths, out: Path, peaks_too: bool = True) -> float:
     window = scipy.signal.get_window("hann", n_fft)
     scale = np.full(n_fft // 2 + 1, 2.0 / window.sum())
     scale[[0, -1]] /= 2
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for p in paths:
         y, sr = sf.read(p, dtype="float32")
         mag = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, window="hann", center=False)) * scale[:, None]
@@ -109,6 +131,7 @@ def librosa_loop(paths, out: Path, peaks_too: bool = True) -> float:
             d = 0.5 * (a - c) / (a - 2 * b + c)
             peaks.append(((k + d) * sr / n_fft, b - 0.25 * (a - c) * d))
         np.savez(out / (p.stem + ".npz"), db=db.astype(np.float32), peaks=np.array(peaks))
+    librosa_loop.cpu_s = time.process_time() - c0
     return time.perf_counter() - t0
 
 
@@ -143,23 +166,32 @@ def main() -> None:
         hours = args.files * args.seconds / 3600
         print(f"archive: {args.files} files x {args.seconds:g} s at 48 kHz = {hours:.2f} audio hours "
               f"(generated in {time.perf_counter() - t0:.0f} s); {os.cpu_count()} cores; {load()}")
-        rates = {}
+        rates, task_s, cpu_ms = {}, {}, {}
         for workers in (1, 2):
             print(f"batch npz,peaks, {workers} worker(s); {load()}")
             report, wall = run([tmp / "in"], tmp / f"out{workers}", workers, ("npz", "peaks"))
             tasks = report.timings_s["tasks"]
             rates[workers] = hours / (tasks / 60)
-            print(f"  {rates[workers]:.2f} audio h per minute (tasks {tasks:.1f} s; cluster start "
-                  f"{report.timings_s['cluster_start']:.1f} s; whole command {wall:.1f} s)")
+            task_s[workers] = sum(e.seconds for e in report.entries) / len(report.entries)
+            cpu_ms[workers] = 1000 * report.timings_s["worker_cpu"] / len(report.entries)
+            print(f"  {rates[workers]:.2f} audio h per minute (tasks {tasks:.1f} s; connect "
+                  f"{report.timings_s['cluster_start']:.1f} s; whole command {wall:.1f} s; "
+                  f"{1000 * task_s[workers]:.0f} ms per task on its worker; workers' CPU "
+                  f"{cpu_ms[workers]:.0f} ms per file)")
             shutil.rmtree(tmp / f"out{workers}")
-        print(f"scaling 1 -> 2 workers: {rates[2] / rates[1]:.2f}x (efficiency {rates[2] / rates[1] / 2:.0%})")
+        print(f"scaling 1 -> 2 workers: {rates[2] / rates[1]:.2f}x (efficiency {rates[2] / rates[1] / 2:.0%}); "
+              f"CPU per file {cpu_ms[1]:.0f} -> {cpu_ms[2]:.0f} ms, so {2 * cpu_ms[1] / cpu_ms[2]:.2f}x with two "
+              f"free cores; {load()}")
         lib_paths = paths[: args.librosa_files]
         print(f"librosa loop, one process, {len(lib_paths)} files; {load()}")
         lib_s = librosa_loop(lib_paths, tmp / "lib")
         shutil.rmtree(tmp / "lib")
         lib_rate = len(lib_paths) * args.seconds / 3600 / (lib_s / 60)
-        print(f"  {lib_rate:.2f} audio h per minute ({lib_s:.1f} s); batch with 2 workers is "
-              f"{rates[2] / lib_rate:.2f}x, with 1 worker {rates[1] / lib_rate:.2f}x")
+        lib_cpu_ms = 1000 * librosa_loop.cpu_s / len(lib_paths)
+        print(f"  {lib_rate:.2f} audio h per minute ({lib_s:.1f} s; CPU {lib_cpu_ms:.0f} ms per file); batch with "
+              f"2 workers is {rates[2] / lib_rate:.2f}x, with 1 worker {rates[1] / lib_rate:.2f}x; per file of CPU "
+              f"the batch is {lib_cpu_ms / cpu_ms[1]:.2f}x as fast (so {2 * lib_cpu_ms / cpu_ms[2]:.2f}x with two "
+              "free cores)")
         print(f"npz only: batch with 2 workers against the librosa loop without peaks; {load()}")
         report, _wall = run([tmp / "in"], tmp / "outnpz", 2, ("npz",))
         npz_rate = hours / (report.timings_s["tasks"] / 60)
@@ -177,9 +209,19 @@ def main() -> None:
         report, wall = run([tiny], tmp / "outtiny", 1, ("peaks",), AnalysisSettings(n_fft=256))
         own = sum(e.seconds for e in report.entries)
         tasks = report.timings_s["tasks"]
-        print(f"  per file: {1000 * (tasks - own) / TINY:.1f} ms Dask (submit to result, beyond the task's own "
-              f"{1000 * own / TINY:.1f} ms); {1000 * (wall - report.timings_s['cluster_start'] - own) / TINY:.1f} ms "
-              "with the probe and the manifest")
+        dask_ms = 1000 * (tasks - own) / TINY
+        command_ms = 1000 * (wall - report.timings_s['cluster_start'] - own) / TINY
+        print(f"  per file: {dask_ms:.1f} ms Dask (submit to result, beyond the task's own "
+              f"{1000 * own / TINY:.1f} ms); {command_ms:.1f} ms with the probe and the manifest")
+        print(f"summary: scaling 1 -> 2 workers {rates[2] / rates[1]:.2f}x (target >= 1.7x); "
+              f"{rates[2] / lib_rate:.2f}x the librosa loop with 2 workers (target >= 3x); overhead per file "
+              f"{dask_ms:.1f} ms Dask, {command_ms:.1f} ms the whole command (target < 20 ms); by CPU "
+              f"{2 * cpu_ms[1] / cpu_ms[2]:.2f}x and {2 * lib_cpu_ms / cpu_ms[2]:.2f}x")
+        per_file_s = cpu_ms[2] / 1000
+        knee = per_file_s / (command_ms / 1000)
+        print(f"projection: W workers finish about min(W / {per_file_s:.3f} s, 1 / {command_ms:.1f} ms) one-minute "
+              f"files per second: linear up to about {knee:.0f} workers ({knee * args.seconds / 3600:.1f} audio "
+              "hours per second of wall clock), then the driver's per-file overhead is the ceiling")
         # LTSA against scikit-maad.
         sub = paths[:LTSA_FILES]
         print(f"LTSA of {len(sub)} files, 60 s interval, 2 workers; {load()}")

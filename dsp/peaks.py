@@ -679,7 +679,7 @@ class PeakAccumulator:
         first = self.n_frames_added
         if first + x.shape[0] > self.n_frames_total:
             raise ValueError(f"more frames than n_frames_total = {self.n_frames_total}")
-        self._power_sum += np.sum(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=0)
+        self._power_sum += _power_sum(x)
         lo, hi = np.searchsorted(self.kept_frames, [first, first + x.shape[0]])
         take = self.kept_frames[lo:hi] - first
         self._kept[self._n_kept : self._n_kept + take.size] = x[take]
@@ -785,3 +785,17 @@ def _subtract(
     k = np.arange(lo, hi, dtype=np.float64)
     tone_power = float(np.mean(np.abs(a) ** 2)) * (np.abs(model(k - kappa)) ** 2 + np.abs(model(k + kappa)) ** 2)
     power[lo:hi] = np.maximum(power[lo:hi] - tone_power, 0.0)
+
+
+def _power_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over frames of ``|X[k]|^2`` for complex spectra (m, n_freqs), float64 of shape (n_freqs,).
+
+    A complex64 block is squared in float32 (exact to 6e-8 of each term) and
+    summed in float64 over its interleaved real and imaginary parts: within
+    1e-8 of squaring in float64 and about twice as fast, with no float64
+    copies of the block (each cost a page-faulted temporary per chunk).
+    """
+    if x.dtype == np.complex64 and x.flags.c_contiguous:
+        sq = np.square(x.view(np.float32))
+        return sq.sum(axis=0, dtype=np.float64).reshape(-1, 2).sum(axis=1)
+    return np.sum(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2, axis=0)

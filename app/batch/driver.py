@@ -35,10 +35,10 @@ from specscope.app.model.settings import AnalysisSettings
 
 from .atomic import sweep_parts
 from .discover import Input, discover
-from .ltsa_output import part_path, write_ltsa
+from .ltsa_output import LTSA_NAME, LTSA_PNG_NAME, part_path, write_ltsa
 from .manifest import DONE, FAILED, SKIPPED, Entry, ManifestWriter, is_current, read_manifest
 from .progress import BatchProgress
-from .task import FileJob, FileResult, LtsaJob, run_job
+from .task import FileJob, FileResult, LtsaJob, output_path, run_job
 from .timeline import plan, read_start_csv
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_INTERRUPTED = 0, 3, 130
@@ -146,6 +146,8 @@ def run_batch(opts: BatchOptions, progress_stream=None) -> BatchReport:
         outputs = []
         if timeline is not None and status != EXIT_INTERRUPTED:
             outputs = _combine_ltsa(opts, outdir, inputs, writer, timeline, fs_hz, lut)
+        elif "ltsa" in opts.what and status != EXIT_INTERRUPTED:  # no input left for it
+            _remove_ltsa(outdir)
     finally:
         with _sigint_ignored():  # let the manifest be written
             sweep_parts(outdir)
@@ -170,7 +172,8 @@ def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_st
             st = os.stat(inp.path)
         except OSError as err:  # removed since it was found
             stats[inp.path] = (0, 0.0)
-            writer.add(Entry(inp.path, inp.rel, 0, 0.0, FAILED, None, f"{inp.path}: {err.strerror or err}"))
+            _record(writer, Entry(inp.path, inp.rel, 0, 0.0, FAILED, None, f"{inp.path}: {err.strerror or err}"),
+                    outdir, opts.what)
             continue
         stats[inp.path] = (st.st_size, st.st_mtime)
         prev = previous.get(inp.path)
@@ -183,8 +186,9 @@ def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_st
             info = probe(inp.path)
         except (AudioFileError, ValueError, OSError) as err:
             reason = one_line(err)
-            writer.add(Entry(inp.path, inp.rel, st.st_size, st.st_mtime, FAILED, None,
-                             reason if inp.path in reason else f"{inp.path}: {reason}", what=[]))
+            _record(writer, Entry(inp.path, inp.rel, st.st_size, st.st_mtime, FAILED, None,
+                                  reason if inp.path in reason else f"{inp.path}: {reason}", what=[]),
+                    outdir, opts.what)
             continue
         durations[inp.path] = info.duration_s
         rates[inp.path] = info.fs_hz
@@ -195,9 +199,9 @@ def _plan_jobs(opts, inputs: list[Input], outdir: Path, previous, writer, csv_st
         fs_hz = rates[todo[0].path]
         for inp in [i for i in todo if rates[i.path] != fs_hz]:
             size, mtime = stats[inp.path]
-            writer.add(Entry(inp.path, inp.rel, size, mtime, FAILED, durations[inp.path],
-                             f"{inp.path}: sample rate {rates[inp.path]:g} Hz differs from the deployment's "
-                             f"{fs_hz:g} Hz (an LTSA needs one rate)"))
+            _record(writer, Entry(inp.path, inp.rel, size, mtime, FAILED, durations[inp.path],
+                                  f"{inp.path}: sample rate {rates[inp.path]:g} Hz differs from the deployment's "
+                                  f"{fs_hz:g} Hz (an LTSA needs one rate)"), outdir, opts.what)
         todo = [i for i in todo if rates[i.path] == fs_hz]
         timeline = plan([i.path for i in todo], durations, opts.ltsa_interval_s, csv_starts)
         n_freqs = opts.settings.stft_config(fs_hz).n_freqs
@@ -274,7 +278,7 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
                                     f"{type(err).__name__}: {' '.join(str(err).split())[:200]}", [], 0.0)
             pending.discard(fut.key)
             entry = _entry(job, result, stats, durations, opts)
-            writer.add(entry)
+            _record(writer, entry, Path(job.outdir), opts.what)
             bar.finished(entry)
         timings["tasks"] = time.perf_counter() - t0
     except KeyboardInterrupt:
@@ -284,8 +288,8 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
         for key in pending:
             job = by_key[key]
             size, mtime = stats[job.path]
-            writer.add(Entry(job.path, job.rel, size, mtime, FAILED, durations.get(job.path),
-                             f"{job.path}: {INTERRUPTED}"))
+            _record(writer, Entry(job.path, job.rel, size, mtime, FAILED, durations.get(job.path),
+                                  f"{job.path}: {INTERRUPTED}"), Path(job.outdir), opts.what)
     finally:
         try:
             if interrupted:
@@ -297,6 +301,31 @@ def _run_on_dask(opts, jobs: list[FileJob], stats, durations, writer: ManifestWr
             if interrupted:
                 _set_sigint(signal.default_int_handler)
     return interrupted
+
+
+def _record(writer: ManifestWriter, entry: Entry, outdir: Path, what: tuple[str, ...]) -> None:
+    """Add `entry` to the manifest, first removing the outputs that would now be stale.
+
+    A failed input loses the outputs of its previous run and whatever its
+    task wrote before failing (its NPZ, PNG, peaks, levels and LTSA part), so
+    no output of older content outlives a failure; an input done again after
+    it changed loses the old outputs it no longer makes.
+    """
+    prev = writer.entries.get(entry.path)
+    stale: set[str] = set()
+    if entry.status == FAILED:
+        stale.update(prev.outputs if prev is not None else ())
+        stale.update(output_path(outdir, entry.rel, k).relative_to(outdir).as_posix() for k in what if k != "ltsa")
+        if "ltsa" in what:
+            stale.add(part_path(outdir, entry.rel).relative_to(outdir).as_posix())
+    elif entry.status == DONE and prev is not None and (prev.size, prev.mtime) != (entry.size, entry.mtime):
+        stale.update(set(prev.outputs) - set(entry.outputs))
+    for rel in stale:
+        target = (outdir / rel).resolve()
+        if target.is_relative_to(outdir):  # a hand-edited manifest names nothing outside OUTDIR
+            with contextlib.suppress(OSError):
+                target.unlink()
+    writer.add(entry)
 
 
 def _set_sigint(handler):
@@ -340,6 +369,14 @@ def _combine_ltsa(opts, outdir: Path, inputs, writer, timeline, fs_hz, lut) -> l
         if e is not None and e.status in (DONE, SKIPPED) and p.is_file():
             parts[inp.path] = p
     if not parts:
+        _remove_ltsa(outdir)
         return []
     freqs_hz = opts.settings.stft_config(fs_hz).freqs_hz
     return write_ltsa(outdir, timeline, parts, freqs_hz, opts.ltsa_percentiles, lut, opts.floor_db, opts.ceiling_db)
+
+
+def _remove_ltsa(outdir: Path) -> None:
+    """Every input of the LTSA failed: remove an older LTSA, which shows recordings no longer there."""
+    for name in (LTSA_NAME, LTSA_PNG_NAME):
+        with contextlib.suppress(OSError):
+            (outdir / name).unlink()

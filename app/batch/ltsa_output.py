@@ -14,7 +14,12 @@ NaN in gaps), ``freqs_hz``, ``times`` (each interval's start: ISO 8601
 strings when the files are timed, else seconds from the first file's start),
 ``interval_s``, ``n_frames`` (frames per interval, 0 in gaps), and with
 percentiles ``percentiles`` and ``percentile_db`` (n_percentiles x n_freqs x
-n_intervals).
+n_intervals).  To lead back to the recordings: ``sources`` (the absolute
+paths of the files that contributed, in time order), ``column_source``
+(int64 per column: the index into ``sources`` of the file that gave that
+column most of its frames, -1 in gaps) and ``column_offset_s`` (float64 per
+column: where the column's interval starts in that file, seconds; 0 where the
+file starts inside the interval; NaN in gaps).
 """
 
 from __future__ import annotations
@@ -59,12 +64,22 @@ def write_ltsa(outdir: Path, timeline: Timeline, parts: dict[str, Path], freqs_h
                percentiles: tuple[float, ...], lut: np.ndarray, floor_db: float, ceiling_db: float) -> list[Path]:
     """Combine the parts (path -> part file) in time order; write ltsa.npz and ltsa.png; return their paths."""
 
+    sources = [p for p in timeline.order if p in parts]
+    column_source = np.full(timeline.n_intervals, -1, dtype=np.int64)
+    best_count = np.zeros(timeline.n_intervals, dtype=np.int64)
+
     def in_order() -> Iterator[LtsaPart]:
-        for p in timeline.order:
-            if p in parts:
-                yield load_part(parts[p])
+        for k, p in enumerate(sources):
+            part = load_part(parts[p])
+            more = part.count > best_count[part.index]  # the earlier file keeps a tie
+            column_source[part.index[more]] = k
+            best_count[part.index[more]] = part.count[more]
+            yield part
 
     db, pct, count = combine_parts(in_order(), timeline.n_intervals, freqs_hz.shape[0], percentiles)
+    file_start_s = np.array([timeline.start_s[p] for p in sources] + [np.nan])[column_source]
+    column_offset_s = np.maximum(np.arange(timeline.n_intervals) * timeline.interval_s - file_start_s, 0.0)
+    column_offset_s[column_source < 0] = np.nan
     starts_s = np.arange(timeline.n_intervals) * timeline.interval_s
     if timeline.origin is not None:
         times = np.array([(timeline.origin + timedelta(seconds=float(s))).isoformat() for s in starts_s])
@@ -74,7 +89,9 @@ def write_ltsa(outdir: Path, timeline: Timeline, parts: dict[str, Path], freqs_h
     extra = {} if pct is None else {"percentiles": np.array(percentiles), "percentile_db": pct}
     npz_path, png_path = outdir / LTSA_NAME, outdir / LTSA_PNG_NAME
     with atomic_output(npz_path) as tmp:
-        np.savez(tmp, db=db, freqs_hz=freqs_hz, times=times, interval_s=timeline.interval_s, n_frames=count, **extra)
+        np.savez(tmp, db=db, freqs_hz=freqs_hz, times=times, interval_s=timeline.interval_s, n_frames=count,
+                 sources=np.array(sources, dtype=str), column_source=column_source,
+                 column_offset_s=column_offset_s, **extra)
     from .png import render_spectrogram_png
 
     span_s = timeline.n_intervals * timeline.interval_s

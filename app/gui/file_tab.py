@@ -7,6 +7,11 @@ draws, plays and exports; this module only connects it to the window: the
 analysis and display settings the Settings dock edits, the error dialog, the
 Export command and the status bar text.  Everything the File tab's commands
 do goes through the view's public methods.
+
+An ``ltsa.npz`` of ``specscope batch`` opened here goes to the LTSA tab
+(:class:`~specscope.app.gui.ltsa_view.LtsaView`, created on first use); a
+click on one of its columns opens that column's recording here, showing the
+column's interval from its offset in the file.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from collections.abc import Callable
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QWidget
 
+from specscope.app.io.ltsa_file import LtsaFileError, is_ltsa_npz, load_ltsa
 from specscope.app.logs import log
 
 from .file_view import FileView
+from .ltsa_view import LtsaView
 from .settings import WindowSettings
 
 EXPORT_FILTERS = "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)"
@@ -52,6 +59,8 @@ class FileTab(QObject):
         self.view: FileView | None = None
         self.error_dialog: QMessageBox | None = None
         self.on_created: list[Callable[[FileView], object]] = []
+        self.ltsa_view: LtsaView | None = None
+        self._settings: WindowSettings | None = None
 
     def ensure_view(self, settings: WindowSettings) -> FileView:
         """The File tab's view, created (with the window's settings) on first use."""
@@ -70,7 +79,10 @@ class FileTab(QObject):
             self.remember(path)
 
     def open(self, path: str, settings: WindowSettings) -> bool:
-        """Show `path` in the File tab; a file that cannot be read gets the one-line dialog. True if opened."""
+        """Show `path` in the File tab (an LTSA in the LTSA tab); a file that cannot be read gets the one-line
+        dialog. True if opened."""
+        if is_ltsa_npz(path):
+            return self.open_ltsa(path, settings)
         view = self.ensure_view(settings)
         errors: list[str] = []
         view.error.connect(errors.append)  # direct connection: load() reports synchronously
@@ -82,6 +94,37 @@ class FileTab(QObject):
             return False
         self.remember(path)
         self.tabs.setCurrentWidget(view)
+        return True
+
+    def open_ltsa(self, path: str, settings: WindowSettings) -> bool:
+        """Show an ``ltsa.npz`` in the LTSA tab; a bad one gets the one-line dialog. True if opened."""
+        try:
+            ltsa = load_ltsa(path)
+        except LtsaFileError as err:
+            self.show_error(str(err))
+            return False
+        if self.ltsa_view is None:
+            self.ensure_view(settings)  # tabs in the order Live, File, LTSA
+            self.ltsa_view = LtsaView(self.window)
+            self.ltsa_view.open_source.connect(self.open_source)
+            self.tabs.addTab(self.ltsa_view, "LTSA")
+        self._settings = settings
+        d = settings.display
+        self.ltsa_view.show_ltsa(ltsa, d.floor_db, d.ceiling_db, d.colormap)
+        self.remember(path)
+        self.tabs.setCurrentWidget(self.ltsa_view)
+        return True
+
+    def open_source(self, path: str, offset_s: float) -> bool:
+        """Open an LTSA column's recording in the File tab, showing that column's interval from `offset_s`."""
+        ltsa = self.ltsa_view.ltsa if self.ltsa_view is not None else None
+        if ltsa is None or self._settings is None:
+            return False
+        if not (self.has_file and self.view.path == path) and not self.open(path, self._settings):
+            return False
+        self.tabs.setCurrentWidget(self.view)
+        self.view.go_to(offset_s, offset_s + ltsa.interval_s)
+        self.view.seek(offset_s)
         return True
 
     def forward(self, settings: WindowSettings, group: str | None) -> None:

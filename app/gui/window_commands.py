@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 AUDIO_FILE_FILTER = "Audio files (*.wav *.flac *.ogg *.aiff *.aif *.mp3);;All files (*)"
+OPEN_FILE_FILTER = AUDIO_FILE_FILTER.replace(";;", ";;Long-term spectral average (ltsa.npz *.npz);;", 1)
 LIVE_EXPORT_FILTERS = "PNG image (*.png);;NumPy data (*.npz);;CSV table (*.csv)"
 
 
@@ -199,7 +200,7 @@ def ask_export_live(w: MainWindow) -> None:
 
 
 def ask_open(w: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(w, "Open an audio file", "", AUDIO_FILE_FILTER)
+    path, _ = QFileDialog.getOpenFileName(w, "Open an audio file", "", OPEN_FILE_FILTER)
     if path:
         w.open_file(path)
 

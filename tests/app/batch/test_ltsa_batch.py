@@ -65,6 +65,20 @@ def test_tones_land_in_their_columns_and_rows(deployment):
     assert np.isnan(pct[:, :, 5:10]).all()
     assert (out / "ltsa.png").read_bytes()[:4] == b"\x89PNG"
 
+
+def test_columns_lead_back_to_their_recordings(deployment):
+    root, out, _status = deployment
+    with np.load(out / "ltsa.npz") as z:
+        sources, col_src, col_off = z["sources"].tolist(), z["column_source"], z["column_offset_s"]
+    src = root / "in"
+    assert sources == [str(src / n) for n in ("b_20240501_063000.wav", "a_20240501_063030.wav",
+                                              "c_20240501_063140.wav")]  # time order
+    # b covers columns 0-2 (06:30:00-06:30:30), a 3-4, gap 5-9, c 10-12 (its last 5 s in column 12).
+    assert col_src.tolist() == [0, 0, 0, 1, 1, -1, -1, -1, -1, -1, 2, 2, 2]
+    np.testing.assert_array_equal(col_off[[0, 1, 2, 3, 4, 10, 11, 12]], [0, 10, 20, 0, 10, 0, 10, 20])
+    assert np.isnan(col_off[5:10]).all()
+
+
 def test_untimed_files_are_laid_end_to_end(tmp_path, dask_cluster):
     src = tmp_path / "in"
     src.mkdir()
