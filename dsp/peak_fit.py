@@ -17,8 +17,8 @@ from .config import AMIN, StftConfig
 from .peak_model import GUESS_STEP_BINS, WindowModel, window_model
 
 _COARSE_POINTS = 13
-_ZOOM_POINTS = 33
-_POLISH_STEP_BINS = 5e-4
+ZOOM_POINTS = 33
+POLISH_STEP_BINS = 5e-4
 _SEARCH_HALF_RANGE_BINS = 1.5
 _COARSE_STEP_BINS = 0.25
 
@@ -81,42 +81,30 @@ def fit_tone(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, n
     m_frames = spectra.shape[0]
     zp = model.zero_pad
     half_m = model.n_fft_padded // 2
-    n_bins = min(2 * model.fit_half_width + 1, half_m // zp + 1)
-    lo = min(max(k0 - zp * model.fit_half_width, 0), half_m - zp * (n_bins - 1))
+    lo, n_bins = fit_bins(model, k0)
     k = lo + zp * np.arange(n_bins)
     q_complex = model.whitener(lo, n_bins)  # (b, r)
     z = (spectra[:, k].astype(np.complex128) @ q_complex).real  # (m, r), whitened data
     kf = k.astype(np.float64)
 
     def fit_at(kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # kappa (g,) -> fitted energy summed over the frames (g,) and a (m, g).
-        # Whitened model: Re(a A + conj(a) B) = p c1 + q c2 with A, B = W(k -+ kappa) Qc, a = p + j q,
-        # c1 = Re(A + B), c2 = Im(B - A), i.e. c1 + j c2 = conj(A) + B.
-        w = model(kf + model.signs * kappa[:, None]) @ q_complex  # (2, g, r)
-        u = np.conj(w[0]) + w[1]
-        c1, c2 = u.real, u.imag
-        g11 = np.vecdot(c1, c1)
-        g22 = np.vecdot(c2, c2)
-        g12 = np.vecdot(c1, c2)
+        # kappa (g,) -> fitted energy summed over the frames (g,) and a (m, g): 2x2 normal equations (Cramer).
+        u, _, _, g11, g22, g12, det = normal_matrix(model, q_complex, kf, kappa)
         bz = z @ u.T  # (m, g): b1 + j b2
         b1, b2 = bz.real, bz.imag
-        # 2x2 normal equations (Cramer); the tiny ridge keeps kappa = 0 and M/2, where c2 = 0
-        # (only Re a is seen), finite: there p = b1 / g11, q = 0.
-        ridge = 1e-12 * g11 + 1e-300
-        g11, g22 = g11 + ridge, g22 + ridge
-        det = g11 * g22 - g12 * g12
         p = (g22 * b1 - g12 * b2) / det
         q = (g11 * b2 - g12 * b1) / det
         return np.sum(p * b1 + q * b2, axis=0), p + 1j * q
 
+    gram = z.T @ z if m_frames > 1 else None  # (r, r): all the energy needs of many frames
+
+    def energy_at(kappa: np.ndarray) -> np.ndarray:
+        return fit_at(kappa)[0] if gram is None else energy(model, q_complex, kf, kappa, gram)
+
     # Search kappa within 1.5 bins of k0 (half a main lobe for wide windows); near DC and
     # Nyquist, where the mirror can move the maximum anywhere within the main lobe, within a lobe.
     hi_kappa = float(half_m)
-    lobe = (model.fit_half_width + 1) * zp
-    reach = max(_SEARCH_HALF_RANGE_BINS, 0.5 * model.fit_half_width) * zp
-    if k0 <= lobe or k0 >= half_m - lobe:
-        reach = lobe
-    start, stop = max(k0 - reach, 0.0), min(k0 + reach, hi_kappa)
+    lobe, start, stop = search_range(model, k0)
     grid = None
     if m_frames == 1 and lobe < k0 < half_m - lobe:
         # One frame away from DC and Nyquist (the live case): start from the parabola through the
@@ -125,32 +113,89 @@ def fit_tone(model: WindowModel, spectra: np.ndarray, k0: int) -> tuple[float, n
         curvature = left - 2.0 * centre + right
         guess = k0 + (0.5 * zp * (left - right) / curvature if curvature < 0 else 0.0)
         n_half = model.guess_half_points
-        grid = _fold(guess + GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1), hi_kappa)
+        grid = fold_kappa(guess + GUESS_STEP_BINS * zp * np.arange(-n_half, n_half + 1), hi_kappa)
         e, a = fit_at(grid)
         if 1 < int(np.argmax(e)) < grid.size - 2:
             return _quartic_vertex(grid, e, a)
         grid = None  # the maximum is not inside: search
     if grid is None:
         # A coarse grid, then a finer one around its best point.
-        n_coarse = max(_COARSE_POINTS, math.ceil((stop - start) / (_COARSE_STEP_BINS * zp)) + 1)
+        n_coarse = coarse_points(model, start, stop)
         grid = np.linspace(start, stop, n_coarse)
         step = (stop - start) / (n_coarse - 1)
-        e, _ = fit_at(grid)
-        grid = _fold(grid[np.argmax(e)] + step * np.linspace(-1.0, 1.0, _ZOOM_POINTS), hi_kappa)
-        e, _ = fit_at(grid)
-    kappa = _vertex(grid, e)
+        e = energy_at(grid)
+        grid = fold_kappa(grid[np.argmax(e)] + step * np.linspace(-1.0, 1.0, ZOOM_POINTS), hi_kappa)
+        e = energy_at(grid)
+    kappa = parabola_vertex(grid, e)
     # Polish: a parabola through three close points, then a by quadratic interpolation.
-    h = _POLISH_STEP_BINS * zp
+    h = POLISH_STEP_BINS * zp
     grid = kappa + h * np.array([-1.0, 0.0, 1.0])
-    folded = _fold(grid, hi_kappa)
+    folded = fold_kappa(grid, hi_kappa)
     e, a = fit_at(folded)
-    kappa = float(_fold(_vertex(grid, e), hi_kappa))
+    kappa = float(fold_kappa(parabola_vertex(grid, e), hi_kappa))
     if np.array_equal(folded, grid):
         t = (kappa - grid[1]) / h
         return kappa, a[:, 1] + 0.5 * t * (a[:, 2] - a[:, 0]) + 0.5 * t * t * (a[:, 2] - 2.0 * a[:, 1] + a[:, 0])
     # At DC or Nyquist (folding turns a into conj(a)): fit a at kappa itself.
     _, a = fit_at(np.array([kappa]))
     return kappa, a[:, 0]
+
+
+def fit_bins(model: WindowModel, k0: int) -> tuple[int, int]:
+    """``(lo, n_bins)``: the fit uses bins ``lo + zero_pad * j``, one per bin of fs/n_fft around `k0`."""
+    zp, half_m = model.zero_pad, model.n_fft_padded // 2
+    n_bins = min(2 * model.fit_half_width + 1, half_m // zp + 1)
+    return min(max(k0 - zp * model.fit_half_width, 0), half_m - zp * (n_bins - 1)), n_bins
+
+
+def search_range(model: WindowModel, k0: int) -> tuple[int, float, float]:
+    """``(lobe, start, stop)``: kappa is searched in ``[start, stop]``; within `lobe` of DC or Nyquist
+    the range is a whole lobe either side (the mirror can move the maximum anywhere within it)."""
+    zp, half_m = model.zero_pad, model.n_fft_padded // 2
+    lobe = (model.fit_half_width + 1) * zp
+    reach = max(_SEARCH_HALF_RANGE_BINS, 0.5 * model.fit_half_width) * zp
+    if k0 <= lobe or k0 >= half_m - lobe:
+        reach = lobe
+    return lobe, max(k0 - reach, 0.0), min(k0 + reach, float(half_m))
+
+
+def coarse_points(model: WindowModel, start: float, stop: float) -> int:
+    """Points of the coarse grid over ``[start, stop]`` (steps of at most a quarter bin of fs/n_fft)."""
+    return max(_COARSE_POINTS, math.ceil((stop - start) / (_COARSE_STEP_BINS * model.zero_pad)) + 1)
+
+
+def normal_matrix(model: WindowModel, q_complex: np.ndarray, kf: np.ndarray, kappa: np.ndarray):
+    """The whitened model's columns and 2x2 normal matrix at each kappa.
+
+    `kf` (..., b) fit bins, `kappa` (..., g) (leading axes broadcast: one box or a batch of boxes).
+    Whitened model: ``Re(a A + conj(a) B) = p c1 + q c2`` with ``A, B = W(k -+ kappa) Qc``,
+    ``a = p + j q``, ``c1 = Re(A + B)``, ``c2 = Im(B - A)``, i.e. ``c1 + j c2 = conj(A) + B``.
+    The tiny ridge keeps kappa = 0 and M/2, where c2 = 0 (only Re a is seen), finite: there
+    ``p = b1 / g11``, ``q = 0``.  Returns ``u = c1 + j c2``, c1, c2 (..., g, r), g11, g22, g12, det (..., g).
+    """
+    kap = kappa[..., :, None]
+    signs = model.signs.reshape((2,) + (1,) * kap.ndim)
+    w = model(kf[..., None, :] + signs * kap) @ q_complex  # (2, ..., g, r)
+    u = np.conj(w[0]) + w[1]
+    c1, c2 = u.real, u.imag
+    g11 = np.vecdot(c1, c1)
+    g22 = np.vecdot(c2, c2)
+    g12 = np.vecdot(c1, c2)
+    ridge = 1e-12 * g11 + 1e-300
+    g11, g22 = g11 + ridge, g22 + ridge
+    return u, c1, c2, g11, g22, g12, g11 * g22 - g12 * g12
+
+
+def energy(model: WindowModel, q_complex: np.ndarray, kf: np.ndarray, kappa: np.ndarray, gram: np.ndarray):
+    """The fitted energy summed over the frames at each kappa, from the frames' Gram matrix alone.
+
+    ``sum_i b_i^T G^-1 b_i`` with ``sum_i b1_i^2 = c1^T S c1`` etc. for ``S = Z^T Z`` (`gram`, (..., r, r)
+    of the whitened data Z), so its cost does not grow with the frames; (..., g).
+    """
+    _, c1, c2, g11, g22, g12, det = normal_matrix(model, q_complex, kf, kappa)
+    s1 = c1 @ gram
+    s11, s12, s22 = np.vecdot(s1, c1), np.vecdot(s1, c2), np.vecdot(c2 @ gram, c2)
+    return (g22 * s11 - 2.0 * g12 * s12 + g11 * s22) / det
 
 
 def _quartic_vertex(grid: np.ndarray, e: np.ndarray, a: np.ndarray) -> tuple[float, np.ndarray]:
@@ -179,7 +224,7 @@ def _quartic_vertex(grid: np.ndarray, e: np.ndarray, a: np.ndarray) -> tuple[flo
     return float(grid[i] + t * (grid[i + 1] - grid[i])), a[:, i - 2 : i + 3] @ weights
 
 
-def _vertex(grid: np.ndarray, e: np.ndarray) -> float:
+def parabola_vertex(grid: np.ndarray, e: np.ndarray) -> float:
     """Abscissa of the maximum of the parabola through the best point of `e` on `grid` and its neighbours."""
     i = min(max(int(np.argmax(e)), 1), grid.size - 2)
     e_l, e_c, e_r = float(e[i - 1]), float(e[i]), float(e[i + 1])
@@ -188,7 +233,7 @@ def _vertex(grid: np.ndarray, e: np.ndarray) -> float:
     return float(grid[i] + shift * (grid[i + 1] - grid[i]))
 
 
-def _fold(kappa: np.ndarray, half_m: float) -> np.ndarray:
+def fold_kappa(kappa: np.ndarray, half_m: float) -> np.ndarray:
     """Map kappa into [0, M/2] by reflection at 0 and M/2, which leave the fitted energy unchanged.
 
     The model for -kappa (or M - kappa) is the model for kappa with a and conj(a) swapped.
@@ -316,6 +361,13 @@ def estimate_peak_frames(spectra: np.ndarray, cfg: StftConfig, k0: int | None = 
     ValueError
         On a wrong shape, non-finite values or a `k0` that is not a bin.
     """
+    x, k0, model = checked_frames(spectra, cfg, k0)
+    kappa, a = fit_tone(model, x, k0)
+    return peak_from_fit(cfg, kappa, 2.0 * math.sqrt(float(np.mean(np.abs(a) ** 2))))
+
+
+def checked_frames(spectra: np.ndarray, cfg: StftConfig, k0: int | None) -> tuple[np.ndarray, int, WindowModel]:
+    """The checks and uphill walk of :func:`estimate_peak_frames`: ``(spectra, k0 on a maximum, window model)``."""
     if not isinstance(cfg, StftConfig):
         raise ValueError(f"cfg must be a StftConfig, got {type(cfg).__name__}")
     x = np.asarray(spectra)
@@ -332,8 +384,7 @@ def estimate_peak_frames(spectra: np.ndarray, cfg: StftConfig, k0: int | None = 
     reach = (model.fit_half_width + 2) * cfg.zero_pad + 1
     if not np.all(np.isfinite(x[:, max(0, k0 - reach) : k0 + reach + 1])):
         raise ValueError("spectra contain NaN or infinite values")
-    kappa, a = fit_tone(model, x, k0)
-    return peak_from_fit(cfg, kappa, 2.0 * math.sqrt(float(np.mean(np.abs(a) ** 2))))
+    return x, k0, model
 
 
 def peak_from_fit(cfg: StftConfig, kappa: float, amplitude: float) -> Peak:

@@ -33,6 +33,11 @@ GUESS_STEP_BINS = 1.0 / 64.0
 GUESS_MARGIN_BINS = 0.03
 """Noise margin added to the log-parabola's worst bias when sizing that grid."""
 
+MIRROR_NEGLIGIBLE = 1e-12
+"""``|V(k + l)|`` below this times ``V(0)`` is left out of the whitening (see :meth:`WindowModel.whitener`)."""
+WHITENER_MEMO_SIZE = 256
+"""Most whitening matrices one :class:`WindowModel` keeps."""
+
 
 class WindowModel:
     """The transform ``W(nu)`` of one periodic window of length n_fft, nu in padded bins.
@@ -71,7 +76,8 @@ class WindowModel:
         self._table: np.ndarray | None = None
         w = np.asarray(window, dtype=np.float64)
         self._v = np.fft.fft(w * w, n=self.n_fft_padded)
-        self._whiteners: dict[tuple[int, int], np.ndarray] = {}
+        self._v0 = float(abs(self._v[0]))
+        self._whiteners: dict[tuple[int | None, int], np.ndarray] = {}
         if self.coeffs is not None:
             # Term t of the closed form: offset o_t and weight g_t (see _cosine_sum).
             offsets, weights = [0.0], [complex(self.coeffs[0])]
@@ -130,16 +136,25 @@ class WindowModel:
         ``E[X_k X_l] = sigma^2 V(k + l)`` with ``V(d) = sum_n w[n]^2 exp(-j 2 pi d n / M)``.
         With ``L L^T`` the covariance of ``z = [Re X[k], Im X[k]]`` (Cholesky) and
         ``Q = L^-1``, ``Q z = Re(X[k] @ Qc)`` for ``Qc = Q[:, :b].T - j Q[:, b:].T``.
-        Memoised per (lo, n_bins).
+        ``V(k - l)`` does not depend on `lo`; ``V(k + l)`` (the mirror at -f)
+        only matters near DC and Nyquist.  Where every ``|V(k + l)|`` is below
+        :data:`MIRROR_NEGLIGIBLE` ``V(0)`` (far below the 1e-9 ridge added to
+        the covariance's diagonal) it is taken as 0, and the whitener depends
+        only on `n_bins`: one matrix serves every bin away from DC and Nyquist.
+        Memoised per (lo, n_bins) near DC and Nyquist, per n_bins elsewhere; at
+        most :data:`WHITENER_MEMO_SIZE` entries per model.
         """
-        key = (lo, n_bins)
+        m = self.n_fft_padded
+        k = lo + self.zero_pad * np.arange(n_bins)
+        s = self._v[(k[:, None] + k[None, :]) % m]
+        interior = float(np.max(np.abs(s))) <= MIRROR_NEGLIGIBLE * self._v0
+        key = (None, n_bins) if interior else (lo, n_bins)
         cached = self._whiteners.get(key)
         if cached is not None:
             return cached
-        m = self.n_fft_padded
-        k = lo + self.zero_pad * np.arange(n_bins)
+        if interior:
+            s = np.zeros_like(s)
         r = self._v[(k[:, None] - k[None, :]) % m]
-        s = self._v[(k[:, None] + k[None, :]) % m]
         cov = 0.5 * np.block([[(r + s).real, (s - r).imag], [(s + r).imag, (r - s).real]])
         is_real_bin = (k == 0) | (k == m // 2)
         keep = np.flatnonzero(np.concatenate([np.ones(n_bins, bool), ~is_real_bin]))
@@ -148,9 +163,13 @@ class WindowModel:
         q = np.zeros((keep.size, 2 * n_bins))
         q[:, keep] = np.linalg.inv(np.linalg.cholesky(cov))
         q_complex = q[:, :n_bins].T - 1j * q[:, n_bins:].T
-        if len(self._whiteners) < 256:
+        if len(self._whiteners) < WHITENER_MEMO_SIZE:
             self._whiteners[key] = q_complex
         return q_complex
+
+    def interior_whitener(self, n_bins: int) -> np.ndarray | None:
+        """The one whitener of `n_bins` bins away from DC and Nyquist, once :meth:`whitener` made it."""
+        return self._whiteners.get((None, n_bins))
 
     def __call__(self, nu: np.ndarray) -> np.ndarray:
         """``W(nu) = sum_n w[n] exp(-j 2 pi nu n / M)`` for nu in bins of the padded FFT."""

@@ -15,7 +15,10 @@ re-exports their public names:
 * :mod:`specscope.dsp.peak_fit`: the sub-bin fit of one tone (:class:`Peak`,
   :func:`estimate_peak`, :func:`estimate_peak_frames`);
 * :mod:`specscope.dsp.peak_search`: several tones, strongest first
-  (:func:`find_peaks`, :class:`PeakAccumulator`).
+  (:func:`find_peaks`, :class:`PeakAccumulator`);
+
+and :mod:`specscope.dsp.peak_fit_batch` runs the many-frame fit of many boxes
+together (a selection table's Peak Freq).
 
 Method
 ------
