@@ -4,8 +4,9 @@ Thread: the main thread.
 
 Reads a Raven selection table, CSV or Audacity label file
 (:mod:`specscope.app.io.annotation_files`), measures each row's box from the
-STFT of just the samples under it, read from the file
-(:mod:`specscope.dsp.selection_measures`), and writes the same rows with the
+STFT of just the samples under it, read from the file in one pass in time
+order (:func:`specscope.app.analysis.box_reading.read_boxes`;
+:class:`specscope.dsp.selection_meter.SelectionMeter`), and writes the same rows with the
 measurement columns filled: a Raven table by default (CSV when ``-o`` ends in
 ``.csv``), or with ``--json`` a list of objects keyed by the column names.
 
@@ -32,6 +33,9 @@ EXIT_OK = 0
 EXIT_BUG = 1
 EXIT_BAD_INPUT = 2
 EXIT_BAD_ROWS = 3
+
+BATCH_BOXES = 64
+"""Boxes whose samples are held at once and whose peak fits run together."""
 
 DECIMALS = {"(s)": 6, "(Hz)": 3, "(dB)": 3}
 """Decimals written per unit: microseconds, millihertz, thousandths of a dB."""
@@ -79,6 +83,7 @@ class _BadInput(Exception):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from specscope.app.analysis.box_reading import read_boxes
     from specscope.app.cli.options import analysis_settings
     from specscope.app.io.annotation_files import (
         format_for_path,
@@ -88,6 +93,8 @@ def _run(args: argparse.Namespace) -> int:
         write_text_atomic,
     )
     from specscope.app.io.audio_file import open_audio
+    from specscope.dsp.selection_measures import MEASUREMENT_COLUMNS
+    from specscope.dsp.selection_meter import SelectionMeter
 
     per_row_channel = args.channel is None
     if per_row_channel:
@@ -117,17 +124,24 @@ def _run(args: argparse.Namespace) -> int:
             if problem is not None:
                 raise _BadInput(f"--noise {args.noise}: selection {args.noise}: {problem}")
             noise = _noise(reader, cfg, n_frames_total, ref, _channel_of(ref, settings, per_row_channel))
-        measured: list[dict[str, float | None]] = []
-        bad = 0
+        measured: list[dict[str, float | None]] = [{} for _ in rows]
+        good = []
         for a in rows:
             problem = _problem(a, info, cfg, per_row_channel)
             if problem is not None:
                 print(f"selection {a.index}: {problem}", file=sys.stderr)
-                bad += 1
-                measured.append({})
-                continue
-            measured.append(_measure(reader, cfg, n_frames_total, a, _channel_of(a, settings, per_row_channel),
-                                     noise))
+            else:
+                good.append(a)
+        bad = len(rows) - len(good)
+        position = {id(a): i for i, a in enumerate(rows)}
+        meter = SelectionMeter(cfg)
+        boxes = read_boxes(reader, cfg, n_frames_total, good, lambda a: _channel_of(a, settings, per_row_channel))
+        for batch in _batches(boxes, BATCH_BOXES):
+            results = meter.measure_many([(x, first, a.begin_s, a.end_s, a.low_hz, a.high_hz)
+                                          for _, a, first, x in batch], noise)
+            for (_, a, _, _), m in zip(batch, results, strict=True):
+                columns = m.as_columns()
+                measured[position[id(a)]] = {c: _rounded(c, columns[c]) for c in MEASUREMENT_COLUMNS}
     if args.json:
         text = json.dumps(table_records(rows, measured, table.columns, table.label_column), indent=1) + "\n"
     else:
@@ -168,28 +182,24 @@ def _channel_of(a, settings, per_row_channel: bool):
     return a.channel - 1
 
 
-def _read_box(reader, cfg, n_frames_total: int, begin_s: float, end_s: float, channel):
-    from specscope.dsp.selection_measures import box_frames
-
-    first, n = box_frames(cfg, n_frames_total, begin_s, end_s)
-    samples = reader.read(first * cfg.hop, (n - 1) * cfg.hop + cfg.n_fft, channel)
-    return first, samples
-
-
 def _noise(reader, cfg, n_frames_total: int, ref, channel):
+    from specscope.app.analysis.box_reading import read_boxes
     from specscope.dsp.selection_measures import noise_power, slice_spectra
 
-    _, samples = _read_box(reader, cfg, n_frames_total, ref.begin_s, ref.end_s, channel)
+    ((_, _, _, samples),) = read_boxes(reader, cfg, n_frames_total, [ref], lambda _: channel)
     return noise_power(slice_spectra(samples, cfg), cfg)
 
 
-def _measure(reader, cfg, n_frames_total: int, a, channel, noise) -> dict[str, float | None]:
-    from specscope.dsp.selection_measures import MEASUREMENT_COLUMNS, measure_samples
-
-    first, samples = _read_box(reader, cfg, n_frames_total, a.begin_s, a.end_s, channel)
-    m = measure_samples(samples, cfg, first, a.begin_s, a.end_s, a.low_hz, a.high_hz, noise)
-    columns = m.as_columns()
-    return {c: _rounded(c, columns[c]) for c in MEASUREMENT_COLUMNS}
+def _batches(items, n: int):
+    """Lists of up to `n` consecutive items."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _rounded(column: str, value: float | None) -> float | None:

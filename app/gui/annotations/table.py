@@ -148,7 +148,7 @@ class LabelDelegate(QStyledItemDelegate):
     """The Label cell's editor keeps Return (it commits the label, not "Annotate the selection")."""
 
     def createEditor(self, parent, option, index):
-        from specscope.app.gui.file.annotations_layer import EDITOR_KEYS
+        from specscope.app.gui.file.annotation_box import EDITOR_KEYS
 
         editor = super().createEditor(parent, option, index)
         editor.installEventFilter(EDITOR_KEYS)

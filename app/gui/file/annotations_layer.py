@@ -1,200 +1,47 @@
-"""Annotations on the file view's spectrogram: boxes with their number and label, edge dragging, measurements.
+"""Annotations on the file view: the model of the open file, its boxes on the spectrogram, the editing commands.
 
-Thread: the Qt GUI thread (:class:`AnnotationBox` and :class:`AnnotationLayerMixin`
-of :class:`~specscope.app.gui.file.view.FileView`).  The annotations are a
+Thread: the Qt GUI thread (:class:`AnnotationLayerMixin` of
+:class:`~specscope.app.gui.file.view.FileView`).  The annotations are a
 Qt-free :class:`~specscope.app.model.annotations.AnnotationModel` this layer
-observes and edits; the Raven measurements of each box
-(:mod:`specscope.dsp.selection_measures`) are computed by a background job,
-one read-only result per annotation, dropped if the annotation changed since.
+observes and edits.  Its parts:
 
-* Enter makes an annotation of the selection (a time range spans every
-  frequency); it stays drawn as a box with ``number label`` at its top left.
-* A click in a box selects it (highlighted, and its row in the table); a
-  drag that starts on an edge (within :data:`EDGE_PX` pixels) moves that edge,
-  and the new bounds are one undo step; a drag elsewhere pans as usual.
-* A double click in a box edits its label in place.
-* The measurements of a box use the channel the view analyses (what the
-  spectrogram shows).  A box of more than :data:`MAX_MEASURE_CELLS` cells
-  (frames x bins of the whole spectrum) is not measured (its row says so).
+* :mod:`.annotation_box`: one annotation drawn on the spectrogram (a box with
+  ``number label``; click, edge drag, double click to edit the label);
+* :mod:`.annotation_measures`: the Raven measurements, by a background job;
+* :mod:`.waveform_annotations`: each annotation's time span on the waveform rows.
+
+Enter makes an annotation of the selection (a time range spans every
+frequency); it stays drawn.  Every change goes through the model (one undo
+step each) and comes back here as a :class:`~specscope.app.model.annotations.Change`,
+which redraws what changed and tells the listeners (the table dock, autosave).
 """
 
 from __future__ import annotations
 
-import math
-
-import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
-from PyQt6.QtGui import QPainterPath
+from PyQt6.QtCore import QPointF, QRectF, QTimer
 from PyQt6.QtWidgets import QLineEdit
 
 from specscope.app.model.annotations import Annotation, AnnotationError, AnnotationModel, Change, NoiseBox
 
-from .jobs import JobBoard
-
-EDGE_PX = 5
-"""A drag starting this close to a box's edge moves the edge."""
-MAX_MEASURE_CELLS = 8 << 20
-"""Largest box measured (frames x bins; about 64 MB of complex spectra)."""
-BOX_PEN = (255, 210, 80)
-SELECTED_PEN = (80, 230, 255)
-NOISE_PEN = (200, 200, 200)
+from .annotation_box import EDITOR_KEYS, AnnotationBox
+from .annotation_measures import AnnotationMeasureMixin
+from .waveform_annotations import WaveformAnnotationsMixin
 
 
-class EditorKeys(QObject):
-    """Event filter giving a text editor its Return, Enter and Escape before the window's shortcuts
-    (Return is also "Annotate the selection")."""
-
-    KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
-
-    def eventFilter(self, obj, ev) -> bool:
-        if ev.type() == QEvent.Type.ShortcutOverride and ev.key() in self.KEYS:
-            ev.accept()
-            return True
-        if ev.type() == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Escape and isinstance(obj, QLineEdit) \
-                and obj.property("annotation") is not None:
-            obj.hide()  # the in-place editor: Esc cancels
-            return True
-        return super().eventFilter(obj, ev)
-
-
-EDITOR_KEYS = EditorKeys()
-"""One filter for every annotation text editor."""
-
-
-class AnnotationBox(pg.GraphicsObject):
-    """One annotation in the view's (s, u) coordinates; edges draggable."""
-
-    def __init__(self, layer, a: Annotation, rect: QRectF, noise: bool = False) -> None:
-        super().__init__()
-        self.layer, self.index, self.rect, self.noise = layer, a.index, QRectF(rect), noise
-        self.selected = False
-        self._drag_edges: tuple[bool, bool, bool, bool] | None = None
-        self.label = pg.TextItem("", color=(255, 255, 255), fill=pg.mkBrush(0, 0, 0, 150), anchor=(0, 0))
-        self.label.setParentItem(self)
-        self.set_annotation(a, rect)
-        self.setZValue(12)
-
-    def set_annotation(self, a: Annotation, rect: QRectF) -> None:
-        self.prepareGeometryChange()
-        self.rect = QRectF(rect)
-        text = "noise" if self.noise else (f"{a.index} {a.label}".strip())
-        self.label.setText(text)
-        # Above a box's top edge; inside for a box reaching the top (a time range spans every frequency).
-        self.label.setAnchor((0, 0) if not a.has_band or self.noise else (0, 1))
-        self.label.setPos(self.rect.left(), self.rect.bottom())
-        self.update()
-
-    def set_selected(self, on: bool) -> None:
-        self.selected = on
-        self.update()
-
-    def _tolerance(self) -> tuple[float, float]:
-        px = self.pixelVectors()
-        if px[0] is None:
-            return 0.0, 0.0
-        return EDGE_PX * abs(px[0].x()) or 1e-9, EDGE_PX * abs(px[1].y()) or 1e-9
-
-    def boundingRect(self) -> QRectF:
-        tx, ty = self._tolerance()
-        return self.rect.adjusted(-tx, -ty, tx, ty)
-
-    def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addRect(self.boundingRect())
-        return path
-
-    def paint(self, painter, *args) -> None:
-        color = SELECTED_PEN if self.selected else (NOISE_PEN if self.noise else BOX_PEN)
-        pen = pg.mkPen(color, width=3 if self.selected else 2, cosmetic=True)
-        if self.noise:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.setBrush(pg.mkBrush(*color, 30 if self.selected else 0))
-        painter.drawRect(self.rect)
-
-    def edges_at(self, p: QPointF) -> tuple[bool, bool, bool, bool]:
-        """(left, right, bottom, top): the one edge nearest `p` (item coordinates) within reach, in pixels."""
-        tx, ty = self._tolerance()
-        r = self.rect
-        inside_y = r.top() - ty <= p.y() <= r.bottom() + ty
-        inside_x = r.left() - tx <= p.x() <= r.right() + tx
-        full_height = self.layer.annotation_is_time_only(self.index)
-        # Distances in units of the reach; a thin box picks the nearest edge, not all of them.
-        d = [abs(p.x() - r.left()) / tx if inside_y else math.inf,
-             abs(p.x() - r.right()) / tx if inside_y else math.inf,
-             abs(p.y() - r.top()) / ty if inside_x and not full_height else math.inf,
-             abs(p.y() - r.bottom()) / ty if inside_x and not full_height else math.inf]
-        best = min(range(4), key=d.__getitem__)
-        return tuple(i == best and d[i] <= 1.0 for i in range(4))
-
-    def mouseDragEvent(self, ev) -> None:
-        if ev.button() != Qt.MouseButton.LeftButton or self.noise:
-            ev.ignore()
-            return
-        if ev.isStart():
-            edges = self.edges_at(ev.buttonDownPos())
-            if not any(edges) or ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                ev.ignore()  # not on an edge: the view pans or selects
-                return
-            self._drag_edges = edges
-        if self._drag_edges is None:
-            ev.ignore()
-            return
-        ev.accept()
-        p = ev.pos()
-        left, right, bottom, top = self._drag_edges
-        r = QRectF(self.rect)
-        if left:
-            r.setLeft(p.x())
-        if right:
-            r.setRight(p.x())
-        if bottom:
-            r.setTop(p.y())
-        if top:
-            r.setBottom(p.y())
-        self.prepareGeometryChange()
-        self.rect = r.normalized()
-        self.label.setPos(self.rect.left(), self.rect.bottom())
-        self.update()
-        if ev.isFinish():
-            self._drag_edges = None
-            self.layer.box_dragged(self.index, self.rect)
-
-    def mouseClickEvent(self, ev) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton and not self.noise:
-            self.layer.select_annotation(self.index, zoom=False)
-            if ev.double():
-                ev.accept()
-                self.layer.edit_label_in_place(self.index)
-                return
-        ev.ignore()  # the view still seeks there
-
-    def mouseDoubleClickEvent(self, ev) -> None:
-        if not self.noise:
-            self.layer.edit_label_in_place(self.index)
-            ev.accept()
-
-
-class AnnotationLayerMixin:
+class AnnotationLayerMixin(AnnotationMeasureMixin, WaveformAnnotationsMixin):
     """The annotation model of the open file, its boxes, editing commands and measurement job."""
 
     def _build_annotations(self) -> None:
         self.annotations = AnnotationModel()
         self._unsubscribe = self.annotations.subscribe(self._on_annotations_changed)
-        self.measurements: dict[int, dict[str, float | None]] = {}
-        """Raven measurement columns of each annotation (by selection number), as computed."""
-        self.measure_problems: dict[int, str] = {}
         self.selected_annotation: int | None = None
         self._boxes: dict[int, AnnotationBox] = {}
         self._noise_box: AnnotationBox | None = None
         self._label_editor: QLineEdit | None = None
         self.annotation_listeners: list = []
         """Callables ``f(change)`` (the table dock, autosave), called after every model change."""
-        self._measure_pending: set[int] = set()
-        self.annot_jobs = JobBoard(self)
-        self.annot_jobs.result.connect(self._on_measure_result)
-        self.annot_jobs.block.connect(self._on_measure_block)
-        self.annot_jobs.failed.connect(self._on_measure_failed)
+        self._build_annotation_measures()
+        self._build_waveform_annotations()
 
     def set_annotation_model(self, model: AnnotationModel) -> None:
         """Show and edit `model` from now on (a new file, a recovered autosave)."""
@@ -393,85 +240,6 @@ class AnnotationLayerMixin:
         editor.hide()
         QTimer.singleShot(0, self.setFocus)
 
-    # --- measurements ------------------------------------------------------------------
-    def start_measuring(self, indices) -> None:
-        """Measure these annotations in the background (the ones already waiting stay queued)."""
-        a = self.analysis
-        if a is None:
-            return
-        pending = self._measure_pending | set(indices)
-        self._measure_pending = {i for i in pending if i in self.annotations}
-        todo = [self.annotations.get(i) for i in sorted(self._measure_pending)]
-        noise = self.annotations.noise
-        cfg, channel, n_frames, path = a.cfg, a.channel, a.n_frames, a.path
-
-        def run(cancelled, ch) -> None:
-            from specscope.app.io.audio_file import open_audio
-            from specscope.dsp.selection_measures import (
-                MEASUREMENT_COLUMNS,
-                measure_samples,
-                noise_power,
-                slice_spectra,
-            )
-
-            with open_audio(path) as reader:
-                def box(b):
-                    first, n = _box_frames(cfg, n_frames, b.begin_s, b.end_s)
-                    if n * cfg.n_freqs > MAX_MEASURE_CELLS:
-                        raise _TooBig(f"{n} frames: too long to measure (at most "
-                                      f"{MAX_MEASURE_CELLS // cfg.n_freqs} at this FFT size)")
-                    return first, reader.read(first * cfg.hop, (n - 1) * cfg.hop + cfg.n_fft, channel)
-
-                noise_p = None
-                if noise is not None:
-                    try:
-                        noise_p = noise_power(slice_spectra(box(noise)[1], cfg), cfg)
-                    except _TooBig:
-                        noise_p = None
-                for ann in todo:
-                    if cancelled():
-                        return
-                    try:
-                        first, samples = box(ann)
-                        m = measure_samples(samples, cfg, first, ann.begin_s, ann.end_s, ann.low_hz, ann.high_hz,
-                                            noise_p).as_columns()
-                        ch.block((ann, {c: _finite_or_none(m[c]) for c in MEASUREMENT_COLUMNS}, None))
-                    except _TooBig as err:
-                        ch.block((ann, None, str(err)))
-            ch.result(None)
-
-        self.annot_jobs.start("measure", run)
-
-    def _on_measure_block(self, kind: str, job_id: int, value) -> None:
-        if not self.annot_jobs.is_current(kind, job_id):
-            return
-        ann, columns, problem = value
-        self._measure_pending.discard(ann.index)
-        if ann.index not in self.annotations or self.annotations.get(ann.index) != ann:
-            return  # changed since: its new value is being measured
-        if columns is None:
-            self.measurements.pop(ann.index, None)
-            self.measure_problems[ann.index] = problem
-        else:
-            self.measurements[ann.index] = columns
-            self.measure_problems.pop(ann.index, None)
-        for listener in list(self.annotation_listeners):
-            listener(Change("update", (ann.index,)))
-
-    def _on_measure_result(self, kind: str, job_id: int, value) -> None:
-        if self.annot_jobs.is_current(kind, job_id):
-            self.annot_jobs.forget(kind, job_id)
-            self._measure_pending = set()
-
-    def _on_measure_failed(self, kind: str, job_id: int, message: str) -> None:
-        if self.annot_jobs.is_current(kind, job_id):
-            self.annot_jobs.forget(kind, job_id)
-            self._measure_pending = set()
-            self.error.emit(f"measuring the annotations: {message}")
-
-    def measuring(self) -> bool:
-        return self.annot_jobs.running("measure")
-
     def set_display(self, *args, **kwargs) -> None:
         super().set_display(*args, **kwargs)
         self.redraw_annotations()  # the frequency scale may have changed
@@ -486,21 +254,3 @@ class AnnotationLayerMixin:
         super().shutdown(timeout_s)
         for job in jobs:
             job.join(timeout_s)
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _box_frames(cfg, n_frames: int, begin_s: float, end_s: float) -> tuple[int, int]:
-    from specscope.dsp.selection_measures import box_frames
-
-    return box_frames(cfg, n_frames, begin_s, end_s)
-
-
-def _finite_or_none(value) -> float | None:
-    if value is None:
-        return None
-    v = float(value)
-    return v if math.isfinite(v) else None
-

@@ -1,4 +1,4 @@
-"""The file view's playback controls: play/pause, position readout, loop, volume and output device.
+"""The file view's playback controls: play/pause, position readout, loop, speed, volume and output device.
 
 Thread: the Qt GUI thread.  :class:`TransportBar` is the row of widgets;
 :class:`PlaybackMixin` (of :class:`~specscope.app.gui.file.view.FileView`)
@@ -10,40 +10,54 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
+from specscope.app.output.research_playback import SPEED_LABELS, SPEEDS
+
 from ..playback import output_devices
 from .clock import format_time
 
 
 class TransportBar(QWidget):
-    """Play button, ``position / duration`` readout, Loop, Volume and Output device."""
+    """Play button, ``position / duration`` readout, Loop, Speed, Volume and Output device: one row."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.play_button = QPushButton("Play")
         self.position_label = QLabel("")
         self.position_label.setToolTip("Play position / duration")
-        self.position_label.setMinimumWidth(self.position_label.fontMetrics().horizontalAdvance("0:00:00.000 / "
-                                                                                               "0:00:00.000"))
+        self.fit_position_text("0.000 / 0.000 s")
         self.loop_box = QCheckBox("Loop")
         self.loop_box.setToolTip("Play the selection (or the file) again and again (L)")
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(100)
         self.volume.setMaximumWidth(80)
-        self.volume.setMinimumWidth(50)
-        self.volume.setToolTip("Playback volume")
+        self.volume.setMinimumWidth(40)
+        self.volume.setToolTip("Playback volume")  # no "Vol" label: the row must fit 800 px with a long readout
+        self.speed_combo = QComboBox()
+        self.speed_combo.setToolTip("Playback speed: below 1x the pitch drops with it (time expansion, for "
+                                    "ultrasound); the play line stays on the file's time")
+        for speed, label in zip(SPEEDS, SPEED_LABELS, strict=True):
+            self.speed_combo.addItem(label, speed)
+        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
         self.device_combo = QComboBox()
         self.device_combo.setToolTip("Output device for playback")
         self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.device_combo.setMinimumContentsLength(8)
+        self.device_combo.setMinimumContentsLength(6)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
         lay.addWidget(self.play_button)
         lay.addWidget(self.position_label)
         lay.addWidget(self.loop_box)
-        lay.addWidget(QLabel("Vol"))
+        lay.addWidget(self.speed_combo)
         lay.addWidget(self.volume)
-        lay.addWidget(self.device_combo)
+        self.device_combo.setMaximumWidth(260)  # its whole name where there is room, cut on a small window
+        lay.addWidget(self.device_combo, 1)
+        lay.addStretch(0)  # beyond the combo's 260 px the row ends: the other controls keep their size
+
+    def fit_position_text(self, longest: str) -> None:
+        """Keep the readout as wide as its longest text for this file (not an hour's width for a short file)."""
+        self.position_label.setMinimumWidth(self.position_label.fontMetrics().horizontalAdvance(longest) + 4)
 
     def fill_devices(self) -> None:
         """List the output devices (the default first, as "default output")."""
@@ -60,6 +74,9 @@ class PlaybackMixin:
 
     def _connect_transport(self) -> None:
         t = self.transport
+        self._position_total = ""
+        self.speed_combo = t.speed_combo
+        t.speed_combo.activated.connect(lambda _: self.player.set_speed(t.speed_combo.currentData()))
         t.play_button.clicked.connect(self.toggle_play)
         t.loop_box.toggled.connect(self.set_loop)
         t.volume.valueChanged.connect(lambda v: self.player.set_volume(v / 100.0))
@@ -110,8 +127,11 @@ class PlaybackMixin:
         if self.path is None:
             self.transport.position_label.setText("")
             return
-        self.transport.position_label.setText(
-            f"{format_time(t_s, clock).removesuffix(' s')} / {format_time(self.player.duration_s, clock)}")
+        total = format_time(self.player.duration_s, clock)
+        if total != getattr(self, "_position_total", ""):  # a new file or clock: width for its longest text
+            self._position_total = total
+            self.transport.fit_position_text(f"{total.removesuffix(' s')} / {total}")
+        self.transport.position_label.setText(f"{format_time(t_s, clock).removesuffix(' s')} / {total}")
 
     def _on_play_position(self, t_s: float) -> None:
         self.playhead.setPos(t_s)

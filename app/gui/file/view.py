@@ -38,7 +38,6 @@ from PyQt6.QtWidgets import (
 
 from specscope.app.analysis.file_analysis import FileAnalysis, Tile
 from specscope.app.model.settings import AnalysisSettings, DisplaySettings
-from specscope.app.output.research_playback import SPEED_LABELS, SPEEDS
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, make_scale
 
@@ -218,8 +217,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
         # Three short rows rather than one long one, so the tab fits an 800 px window beside the dock:
         # transport; file, channel and actions; and, below the view, the readout with the job's progress.
         top = QHBoxLayout()
-        top.addWidget(self.transport)
-        top.addStretch(1)
+        top.addWidget(self.transport, 1)
         second = QHBoxLayout()
         second.addWidget(self.file_label, 1)
         second.addWidget(QLabel("Channel"))
@@ -231,14 +229,6 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
         bottom.addWidget(self._build_selection_stat())
         bottom.addWidget(self.progress_bar)
         bottom.addWidget(self.cancel_button)
-        self.speed_combo = QComboBox()
-        self.speed_combo.setToolTip("Playback speed: below 1x the pitch drops with it (time expansion, for "
-                                    "ultrasound); the play line stays on the file's time")
-        for speed, label in zip(SPEEDS, SPEED_LABELS, strict=True):
-            self.speed_combo.addItem(label, speed)
-        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_combo.activated.connect(lambda _: self.player.set_speed(self.speed_combo.currentData()))
-        second.insertWidget(3, self.speed_combo)  # after the channel: the transport row is full at 800 px
         self._build_waveform()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.plot)

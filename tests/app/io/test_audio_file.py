@@ -703,3 +703,20 @@ def test_raw_fallback_keeps_big_endian_truncation_and_slices(tmp_path):
     np.testing.assert_array_equal(x, (codes[161::2] / 2**23).astype(np.float32))
     assert (info.frames, info.declared_frames, info.truncated) == (300, 1000, True)
     assert info.encoding == "RIFX PCM 24-bit"
+
+
+def test_16_bit_pcm_reads_codes_over_32768_exactly_across_decode_pieces(tmp_path):
+    # Longer than one int16 decode piece (PCM16_PIECE_SAMPLES), stereo, every code from -32768 to 32767.
+    from specscope.app.io.reader import PCM16_PIECE_SAMPLES
+
+    ramp = np.arange(-32768, 32768)
+    codes = np.stack([ramp, np.roll(ramp[::-1], 12345)], axis=1).astype(np.int16)
+    codes = np.concatenate([codes, codes[:1000]])
+    assert codes.size > 2 * PCM16_PIECE_SAMPLES
+    path = tmp_path / "pcm16.wav"
+    sf.write(path, codes, 8000, subtype="PCM_16")
+    with open_audio(path) as reader:
+        for channel in (0, 1):
+            np.testing.assert_array_equal(reader.read(5, None, channel), codes[5:, channel] / np.float32(32768))
+        mix = (codes[70000:110000, 0].astype(np.float64) + codes[70000:110000, 1]) / 65536  # exact in float32
+        np.testing.assert_array_equal(reader.read(70000, 40000, "mix"), mix.astype(np.float32))

@@ -63,11 +63,32 @@ def _shoot(out_dir: Path, wav_path: str) -> dict:
         table = w.annotation_dock.table
         result[name] = {"size": [w.width(), w.height()], "rows": w.annotation_dock.model.rowCount(),
                         "table_h": table.viewport().height(), "wave_h": v.waveform.height(),
-                        "spec_h": v.plot.height()}
+                        "spec_h": v.plot.height(), "controls": _clipped_controls(v)}
+    # A 10-hour file's readout is the widest the transport row gets: still no clipping at 800 x 500.
+    v.transport.fit_position_text("0:00:00.000 / 10:00:00.000")
+    spin(lambda: False, 0.5)
+    result["long_readout"] = {"size": [w.width(), w.height()], "controls": _clipped_controls(v)}
     v.annotations.mark_saved()  # nothing to ask about on close
     w.close()
     app.quit()
     return result
+
+
+def _clipped_controls(v) -> list[str]:
+    """The transport and file-row controls narrower than their minimum or reaching past the view's right edge."""
+    from PyQt6.QtWidgets import QAbstractButton, QComboBox, QSlider
+
+    bad = []
+    right = v.mapToGlobal(v.rect().topRight()).x()
+    for w in v.findChildren((QAbstractButton, QComboBox, QSlider)):
+        if not w.isVisible() or w.window() is not v.window() or not v.isAncestorOf(w):
+            continue
+        if w.height() > 40:  # the rows of controls, not buttons inside the plots
+            continue
+        edge = w.mapToGlobal(w.rect().topRight()).x()
+        if w.width() < w.minimumSizeHint().width() or edge > right:
+            bad.append(f"{type(w).__name__} {getattr(w, 'text', lambda: '')() or w.toolTip()[:30]!r}")
+    return bad
 
 
 @pytest.mark.skipif(not os.environ.get("SPECSCOPE_TEST_DISPLAY"), reason="needs the Xvfb test display")
@@ -89,7 +110,10 @@ def test_screenshots_with_waveform_annotations_and_table(tmp_path):
         shot = result[f"annotations_{width}x{height}.png"]
         assert shot["rows"] == 3 and shot["table_h"] > 40  # the table shows rows, even at 800 x 500
         assert shot["wave_h"] >= 28 and shot["spec_h"] > 120
+        assert shot["size"] == [width, height]  # the window did not have to grow for its minimum sizes
+        assert shot["controls"] == []  # every control of the File tab whole and inside it, even at 800 x 500
         assert (shots / f"annotations_{width}x{height}.png").stat().st_size > 10000
+    assert result["long_readout"] == {"size": list(SIZES[-1]), "controls": []}
 
 
 if __name__ == "__main__":
