@@ -6,7 +6,8 @@ Thread: the Qt GUI thread.  The measurement
 polling its cancel flag between blocks; its result, an immutable
 :class:`~specscope.app.model.levels.FileLevels`, arrives here by the board's
 queued ``result`` signal.  A new file cancels the job of the previous one (the
-view's ``_start`` cancels every job, then calls :meth:`FileLevelsJob.start`);
+view's ``_start`` cancels every job; :meth:`FileLevelsJob.start` follows the
+finished overview, so the two do not share the two cores);
 new analysis settings for the same file keep a finished result, since levels
 do not depend on them.
 """

@@ -320,8 +320,7 @@ class FileView(AnnotationSessionMixin, AnnotationLayerMixin, WaveformMixin, Sett
 
         self._set_busy(True)
         self.progress_bar.setValue(0)
-        self.jobs.start("overview", run)
-        self.file_levels.start(analysis.path)  # kept for new settings of the same file
+        self.jobs.start("overview", run)  # the levels job follows it (see JobResultsMixin._on_result)
         if self.selection is not None:
             self._start_selection_job()
         self.redraw_annotations()

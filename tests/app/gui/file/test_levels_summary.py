@@ -77,7 +77,9 @@ def test_opening_another_file_cancels_the_first_files_levels_job(qtbot, window, 
     w = window
     view = w.ensure_file_view()
     long_path = make_sine(tmp_path / "long.wav", seconds=600.0, fs_hz=8000)
-    assert w.open_file(long_path)
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):  # the levels job follows the overview
+        assert w.open_file(long_path)
+    assert view.jobs.running("levels")
     first = view.jobs._jobs["levels"]
     assert w.open_file(make_sine(tmp_path / "sine.wav", seconds=4.0))
     assert first.cancelled()
