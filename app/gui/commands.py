@@ -23,8 +23,13 @@ from dataclasses import dataclass
 
 LIVE = "live"
 FILE = "file"
-TABS = (LIVE, FILE)
-TAB_TITLES = {LIVE: "Live", FILE: "File"}
+LTSA = "ltsa"
+TABS = (LIVE, FILE, LTSA)
+"""Every tab a command may act on; the LTSA tab (a batch's long-term spectral average) has only the
+window's own commands (open, quit, panels, help): Space or Ctrl+E do nothing there."""
+VIEWS = (LIVE, FILE)
+"""The tabs a command acts on unless it says otherwise."""
+TAB_TITLES = {LIVE: "Live", FILE: "File", LTSA: "LTSA"}
 MENUS = ("File", "View", "Help")
 """Top-level menus, in order."""
 
@@ -64,7 +69,7 @@ class Command:
     id: str
     title: str
     shortcut: str = ""
-    tabs: tuple[str, ...] = TABS
+    tabs: tuple[str, ...] = VIEWS
     tip: str = ""
     menu: str = ""
     toolbar: bool = False
@@ -102,11 +107,12 @@ def _view_key(id_: str, keys: str, title: str, tab: str, *alt: str) -> Command:
 
 COMMANDS: tuple[Command, ...] = (
     # --- File menu
-    Command("file.open", "Open file…", "Ctrl+O", tip="Open an audio file in the File tab", menu="File",
+    Command("file.open", "Open file…", "Ctrl+O", TABS, tip="Open an audio file in the File tab", menu="File",
             toolbar=True),
-    Command("file.watch", "Watch as live…", tip="Play an audio file through the live view (looping)", menu="File"),
-    Command("file.device", "Live input from the device", tip="Go back from a watched file to the input device",
+    Command("file.watch", "Watch as live…", "", TABS, tip="Play an audio file through the live view (looping)",
             menu="File"),
+    Command("file.device", "Live input from the device", "", TABS,
+            tip="Go back from a watched file to the input device", menu="File"),
     Command("file.open_annotations", "Open annotations…", "", (FILE,),
             "Read a Raven selection table, Audacity labels or CSV as the file's annotations", menu="File"),
     Command("file.save_annotations", "Save annotations…", "Ctrl+S", (FILE,),
@@ -116,7 +122,7 @@ COMMANDS: tuple[Command, ...] = (
             tips=((LIVE, "Export the visible live spectrogram: PNG with axes and colour bar, or NPZ/CSV data"),
                   (FILE, "Export the file view: PNG as shown, or the selection (else the visible range) as "
                          "NPZ/CSV data"))),
-    Command("app.quit", "Quit", "Ctrl+Q", tip="Close the window", menu="File"),
+    Command("app.quit", "Quit", "Ctrl+Q", TABS, tip="Close the window", menu="File"),
     # --- View menu
     Command("view.play_pause", "Pause", "Space", menu="View", toolbar=True, context=True, checkable=True,
             titles=((FILE, "Play"),), on_titles=((LIVE, "Resume"), (FILE, "Pause")),
@@ -162,21 +168,21 @@ COMMANDS: tuple[Command, ...] = (
             "Stop analysing the file (what is computed stays on screen)", menu="View"),
     Command("analysis.next_fft", "Next FFT size", "F", tip="Step the FFT size (256 … 65536, then back to 256)",
             menu="View", toolbar=True, context=True),
-    Command("settings.dock", "Settings panel", "", tip="Show or hide the Settings panel", menu="View",
+    Command("settings.dock", "Settings panel", "", TABS, tip="Show or hide the Settings panel", menu="View",
             toolbar=True, checkable=True),
-    Command("measure.dock", "Measurement", "Ctrl+M",
+    Command("measure.dock", "Measurement", "Ctrl+M", TABS,
             tip="Show or hide the Measurement panel: averaging, weighting, octave bands and calibration",
             menu="View", toolbar=True, checkable=True),
-    Command("meters.levels_dock", "Levels panel", "Ctrl+L",
+    Command("meters.levels_dock", "Levels panel", "Ctrl+L", TABS,
             tip="Show or hide the level meters: peak, true peak, RMS, Leq and loudness of the live input",
             menu="View", checkable=True),
-    Command("meters.generator_dock", "Signal generator panel", "Ctrl+G",
+    Command("meters.generator_dock", "Signal generator panel", "Ctrl+G", TABS,
             tip="Show or hide the signal generator: sine, square, noise, sweep to an output device",
             menu="View", checkable=True),
-    Command("settings.reset", "Reset to defaults", "", tip="Forget the saved settings and use the defaults",
+    Command("settings.reset", "Reset to defaults", "", TABS, tip="Forget the saved settings and use the defaults",
             menu="View", toolbar=True),
     # --- Help menu
-    Command("help.shortcuts", "Keyboard shortcuts", "F1", tip="List every shortcut and mouse gesture",
+    Command("help.shortcuts", "Keyboard shortcuts", "F1", TABS, tip="List every shortcut and mouse gesture",
             menu="Help"),
     # --- keys and gestures the views handle themselves (listed in the help)
     _view_key("live.scroll", "Left / Right", "Scroll back / forward (paused)", LIVE),

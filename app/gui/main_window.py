@@ -26,7 +26,7 @@ from specscope.dsp.config import StftConfig
 
 from . import window_commands
 from .actions import CommandActions, ShortcutHelp
-from .commands import FILE, LIVE
+from .commands import FILE, LIVE, LTSA
 from .controls import DOCK_MIN_WIDTH_PX, Controls, settings_dock
 from .file_tab import FileTab
 from .file_view import FileView
@@ -69,6 +69,8 @@ class MainWindow(WindowSettingsMixin, QMainWindow):
         self.settings: WindowSettings = load_settings(self.store)
         self.help_dialog: ShortcutHelp | None = None
         self.sized_docks: set[str] = set()
+        self.annotations_wanted = True
+        """The annotation table is shown on the File tab (the user's choice); other tabs never show it."""
         """Side docks given their first width this session (see :func:`.window_commands.toggle`)."""
 
         self.session = LiveSession(self)
@@ -148,11 +150,17 @@ class MainWindow(WindowSettingsMixin, QMainWindow):
     quit_action = property(lambda self: self.commands.actions["app.quit"])
 
     def current_tab(self) -> str:
-        """The tab in view: :data:`~.commands.LIVE` or :data:`~.commands.FILE`."""
-        return FILE if self.file_view is not None and self.tabs.currentWidget() is self.file_view else LIVE
+        """The tab in view: :data:`~.commands.LIVE`, :data:`~.commands.FILE` or :data:`~.commands.LTSA`."""
+        widget = self.tabs.currentWidget()
+        if self.file_view is not None and widget is self.file_view:
+            return FILE
+        if self.file_tab.ltsa_view is not None and widget is self.file_tab.ltsa_view:
+            return LTSA
+        return LIVE
 
     # --- commands -----------------------------------------------------------------
     def _on_tab_changed(self, _index: int) -> None:
+        window_commands.follow_tab(self)
         self.commands.refresh()
         self.update_status()
 
@@ -234,8 +242,12 @@ class MainWindow(WindowSettingsMixin, QMainWindow):
 
     def update_status(self) -> None:
         """The status bar shows the settings of the tab in view only (the file's on the File tab)."""
-        live = self.current_tab() == LIVE
-        text = (self.cfg.describe() if self.cfg is not None else "stopped") if live else self.file_tab.describe()
+        tab = self.current_tab()
+        live = tab == LIVE
+        if live:
+            text = self.cfg.describe() if self.cfg is not None else "stopped"
+        else:
+            text = self.file_tab.describe() if tab == FILE else self.file_tab.ltsa_view.title.text()
         self.status.show_tab(live, text)
 
     def _on_tick(self) -> None:

@@ -74,7 +74,7 @@ def bind(w: MainWindow) -> None:
     c.on("file.noise_box", lambda: view().set_noise_from_selection(), enabled=lambda: ft.has_selection)
     c.on("file.save_annotations", lambda: view().ask_save_annotations(), enabled=lambda: ft.has_file)
     c.on("file.open_annotations", lambda: view().ask_open_annotations(), enabled=lambda: ft.has_file)
-    c.on("file.annotations_dock", lambda: toggle(w.annotation_dock, w),
+    c.on("file.annotations_dock", lambda: toggle_annotations(w),
          enabled=lambda: getattr(w, "annotation_dock", None) is not None)
     c.state("file.annotations_dock", lambda tab: shown(getattr(w, "annotation_dock", None)))
     c.on("file.wave_db", lambda: view().set_waveform_db(not view().waveform.db), enabled=lambda: ft.has_file)
@@ -104,9 +104,37 @@ def on_file_view_created(w: MainWindow, view: FileView) -> None:
     w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, w.annotation_dock)
     w.resizeDocks([w.annotation_dock], [max(110, w.height() // 4)], Qt.Orientation.Vertical)
     w.annotation_dock.visibilityChanged.connect(w._refresh_commands)
+    w.annotation_dock.visibilityChanged.connect(lambda _: remember_annotations(w))
     w._unsaved_guard = UnsavedGuard(view, w)  # the unsaved-annotations prompt on closing the window
     w.installEventFilter(w._unsaved_guard)
     w._unsaved_guard.place_dock(w, w.height())
+
+
+def toggle_annotations(w: MainWindow) -> None:
+    """Ctrl+T on the File tab: show or hide the annotation table, and remember the choice."""
+    toggle(w.annotation_dock, w)
+    w.annotations_wanted = not w.annotation_dock.isHidden()
+
+
+def remember_annotations(w: MainWindow) -> None:
+    """The table closed by its own button (or shown) while the File tab is in view: that is the choice.
+
+    A table tabbed behind the Settings panel is not hidden, only not in front: it stays wanted.
+    """
+    if w.current_tab() == FILE:
+        w.annotations_wanted = not w.annotation_dock.isHidden()
+
+
+def follow_tab(w: MainWindow) -> None:
+    """The annotation table belongs to the File tab: shown there (if wanted), hidden on the others."""
+    dock = getattr(w, "annotation_dock", None)
+    if dock is None:
+        return
+    on_file = w.current_tab() == FILE
+    if on_file and w.annotations_wanted and dock.isHidden():
+        dock.show()
+    elif not on_file and not dock.isHidden():
+        dock.hide()
 
 
 def _dock(get):

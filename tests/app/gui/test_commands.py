@@ -12,7 +12,7 @@ def test_registry_is_consistent_and_lists_every_shortcut_once_per_tab():
     rows = shortcut_rows()
     assert ("Ctrl+E", "Export…", "Live, File") in rows
     assert ("Space", "Pause / Play", "Live, File") in rows
-    assert ("F1", "Keyboard shortcuts", "Live, File") in rows and ("Ctrl+Q", "Quit", "Live, File") in rows
+    assert ("F1", "Keyboard shortcuts", "Live, File, LTSA") in rows and ("Ctrl+Q", "Quit", "Live, File, LTSA") in rows
     assert [r for r in shortcut_rows(FILE) if r[0] == "Space"] == [("Space", "Play", "Live, File")]
     assert all(c.shortcut for c in COMMANDS if c.view_key)
 

@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PyQt6.QtCore import QPointF, QSettings, Qt
+from PyQt6.QtCore import QPointF, Qt
 
-from specscope.app.gui.main_window import MainWindow
 from specscope.app.io.ltsa_file import LtsaFileError, is_ltsa_npz, load_ltsa
 
 FS_HZ = 8000
@@ -49,14 +48,6 @@ def write_ltsa(folder: Path) -> tuple[Path, list[str]]:
     return path, sources
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(store=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat), autostart=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 700)
-    w.show()
-    yield w
-    w.close()
 
 
 def _click_column(qtbot, view, column: int, freq_hz: float = 1000.0) -> None:
@@ -144,3 +135,33 @@ def test_bad_ltsa_opened_gets_the_dialog(qtbot, window, tmp_path):
     text = w.error_dialog.text()
     assert "ltsa.npz: times are not ISO 8601" in text and "\n" not in text
     assert w.file_tab.ltsa_view is None
+
+
+def test_the_ltsa_tab_takes_only_the_windows_commands_and_no_annotation_table(qtbot, window, tmp_path):
+    """On the LTSA tab Space does not pause the live view nor Ctrl+E export it (the tab in view acts),
+    and the File tab's annotation table is not shown there; back on the File tab it is."""
+    w = window
+    path, sources = write_ltsa(tmp_path)
+    assert w.open_file(str(path))
+    assert w.current_tab() == "ltsa"
+    a = w.commands.actions
+    w.commands.refresh()
+    assert not a["view.play_pause"].isEnabled() and not a["view.export"].isEnabled()
+    assert a["file.open"].isEnabled() and a["app.quit"].isEnabled() and a["measure.dock"].isEnabled()
+    w.activateWindow()
+    qtbot.keyClick(w.file_tab.ltsa_view, Qt.Key.Key_Space)
+    assert not w.live.paused
+    assert "ltsa.npz" in w.config_label.text()
+    with qtbot.waitSignal(w.file_view.analysis_finished, timeout=20000):
+        assert w.file_tab.open_source(sources[0], 10.0)
+    assert w.current_tab() == "file" and not w.annotation_dock.isHidden()
+    w.tabs.setCurrentWidget(w.file_tab.ltsa_view)
+    assert w.annotation_dock.isHidden()
+    w.tabs.setCurrentWidget(w.live)
+    assert w.annotation_dock.isHidden()
+    w.tabs.setCurrentWidget(w.file_view)
+    assert not w.annotation_dock.isHidden()
+    w.commands.trigger("file.annotations_dock")  # Ctrl+T hides it: it stays hidden across tabs
+    w.tabs.setCurrentWidget(w.live)
+    w.tabs.setCurrentWidget(w.file_view)
+    assert w.annotation_dock.isHidden()

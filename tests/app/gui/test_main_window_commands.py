@@ -158,7 +158,11 @@ def test_every_dock_has_its_shortcut_and_a_checked_view_menu_entry(qtbot, window
     w.commands.refresh()
     assert action.isChecked()
     qtbot.wait(50)
-    assert w.spectrogram.width() >= w.width() // 4  # the dock does not squeeze the spectrogram (it was 68 px)
+    # Shown the first time, a side dock takes at most a quarter of the window unless its minimum is more:
+    # the Measurement dock's natural 604 px left the spectrogram 68 px wide in 1200.
+    assert panel.width() <= max(panel.minimumSizeHint().width(), w.width() // 4) + 8
+    if dock == "measurement":
+        assert w.spectrogram.width() >= w.width() // 4
     panel.close()  # the dock's own close button: the check mark follows
     qtbot.waitUntil(lambda: not action.isChecked(), timeout=2000)
     assert panel.isHidden()
