@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PyQt6 import sip
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtWidgets import QFileDialog
 
@@ -121,7 +122,7 @@ def remember_annotations(w: MainWindow) -> None:
 
     A table tabbed behind the Settings panel is not hidden, only not in front: it stays wanted.
     """
-    if w.current_tab() == FILE:
+    if not sip.isdeleted(w) and w.current_tab() == FILE:  # not while Qt deletes the window (docks hide then)
         w.annotations_wanted = not w.annotation_dock.isHidden()
 
 
