@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from specscope.dsp.config import StftConfig
+from specscope.dsp.peak_model import window_model
 
 PEAK_PROMINENCE_DB = 6.0
 """A peak stands this far above the lowest bin within a main lobe's width on both sides: a tone does (by 20 dB
@@ -66,9 +67,8 @@ def spectrum_peak(db: np.ndarray, cfg: StftConfig, floor_db: float = -190.0, f_l
             delta = 0.5 * (a - c) / den
     kappa = k + delta
     if not lobe_level:
-        w = cfg.window_array.astype(np.float64)
-        phase = np.exp(-2j * np.pi * delta * np.arange(w.size) / (w.size * cfg.zero_pad))
-        level = b - 20.0 * math.log10(abs(complex(np.dot(w, phase))) / float(w.sum()))
+        response = np.abs(window_model(cfg)(np.array([delta, 0.0])))  # |W(delta)|, W(0) = sum of w
+        level = b - 20.0 * math.log10(float(response[0] / response[1]))
         return SpectrumPeak(freq_hz=float(cfg.bin_to_hz(kappa)), level_dbfs=level, bin=kappa)
     lobe = np.asarray(db[max(1, k - half) : min(n - 1, k + half + 1)], dtype=np.float64)
     power = float(np.sum(np.power(10.0, 0.1 * lobe))) / (cfg.enbw_bins * cfg.zero_pad)
