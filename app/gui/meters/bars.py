@@ -9,6 +9,8 @@ from PyQt6.QtCore import QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
+from specscope.app.model.level_display import LevelDisplay
+
 FLOOR_DB = -60.0
 """Bottom of the scale, dBFS (a level below it shows an empty bar)."""
 CEILING_DB = 0.0
@@ -93,7 +95,8 @@ class LevelScale(QWidget):
 
     def set_unit(self, offset_db: float | None) -> None:
         """dB SPL = dBFS + `offset_db` on the labels; None: dBFS."""
-        self.offset_db, self.unit = (0.0, "dBFS") if offset_db is None else (float(offset_db), "dB SPL")
+        display = LevelDisplay(offset_db)  # the unit and offset every view of levels uses
+        self.offset_db, self.unit = display.shift_db, display.unit
         self.update()
 
     def tick_labels(self) -> list[str]:

@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
 )
 
 from specscope.app.logs import log_bug
+from specscope.app.model.level_display import LevelDisplay
 from specscope.app.model.levels import LevelsModel, LevelsSnapshot
 
 from .bars import LevelBar, LevelScale
@@ -198,9 +199,9 @@ class LevelMeterDock(QDockWidget):
         """Fast, Slow and Leq headers name their unit when it is dB SPL (the peaks stay dBFS)."""
         if not self.number_labels:
             return
-        spl = self.calibration_offset_db is not None
+        display = LevelDisplay(self.calibration_offset_db)
         for c, name in ((4, "Fast"), (5, "Slow"), (6, "Leq")):
-            self.number_labels[0][c].setText(f"{name}\ndB SPL" if spl else name)
+            self.number_labels[0][c].setText(f"{name}\n{display.unit}" if display.calibrated else name)
 
     def _apply_request(self, *_args) -> None:
         if self.tap is not None:
