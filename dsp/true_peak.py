@@ -192,6 +192,7 @@ class TruePeakMeter:
     def reset_peak(self) -> None:
         """Start a new maximum but keep the signal's history (for a meter's hold period)."""
         self._peak = np.zeros(self.n_channels)
+        self._sample_peak = np.zeros(self.n_channels)
 
     def process(self, block: np.ndarray) -> None:
         """Add samples.
@@ -213,6 +214,7 @@ class TruePeakMeter:
         keep, k = self.history, SKIP_FRAMES
         if not keep:
             np.maximum(self._peak, np.max(np.abs(xt), axis=1), out=self._peak)
+            np.maximum(self._sample_peak, self._peak, out=self._sample_peak)
             return
         # One planar copy of history + block, zero-padded to whole segments of k samples: stretch j's
         # windows read buf[j k : j k + k + T - 1], inside segments j and j + 1.
@@ -227,6 +229,7 @@ class TruePeakMeter:
         head = buf[:, keep : min(k, n_buf)]  # the first segment's new samples (the history was counted)
         sample_peak = np.maximum(seg_max[:, 1:].max(axis=1), np.max(np.abs(head), axis=1))
         np.maximum(self._peak, sample_peak, out=self._peak)
+        np.maximum(self._sample_peak, sample_peak, out=self._sample_peak)
         x_max = np.maximum(seg_max[:, :-1], seg_max[:, 1:])
         for c in range(self.n_channels):
             candidates = np.flatnonzero(self._gain * x_max[c] > self._peak[c])
@@ -280,6 +283,11 @@ class TruePeakMeter:
     def peak(self) -> np.ndarray:
         """Per channel, the largest absolute value since reset (linear, 1.0 = full scale)."""
         return self._peak.copy()
+
+    @property
+    def sample_peak(self) -> np.ndarray:
+        """Per channel, the largest absolute sample since reset (linear): the bound the true peak starts from."""
+        return self._sample_peak.copy()
 
     @property
     def peak_dbtp(self) -> np.ndarray:

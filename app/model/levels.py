@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from specscope.dsp.channels import as_frames
-from specscope.dsp.level_meter import LevelMeter, mean_square_to_dbfs
+from specscope.dsp.level_meter import LevelMeter, mean_square_to_dbfs, sum_of_squares
 from specscope.dsp.loudness import LoudnessMeter
 from specscope.dsp.true_peak import TruePeakMeter
 from specscope.dsp.weighting import WEIGHTING_NAMES, weighting_sos
@@ -290,19 +290,19 @@ class LevelsSummary:
     sums of squares (raw and A-weighted, float64), the sample peak, the true
     peak (flushed at the end, as ``upfirdn`` of the whole signal) and loudness.
 
-    Threads: the caller's thread runs the loudness; one helper thread
-    (started here, ended by :meth:`result`) runs the A-weighting filter, the
-    sums and the true peak on the same blocks, at most two blocks behind: the
-    IIR filters and BLAS release the GIL, so on two cores they run side by side.
+    Threads: the caller's thread runs the loudness; two helper threads (started
+    here, ended by :meth:`result`) run, on the same blocks and each in order, the
+    A-weighting filter with the sums of squares, and the true peak, at most
+    ``MAX_IN_FLIGHT`` blocks behind.  The matrix products, the IIR filter's tail
+    and NumPy's loops release the GIL, so on two cores the three share both.
     Each block is only read, never written.
     """
 
     MAX_IN_FLIGHT = 2
 
     def __init__(self, fs_hz: float, n_channels: int, calibration_offset_db: float | None = None) -> None:
-        import scipy.signal  # deferred: slow import
+        from specscope.dsp.block_sos import BlockSosFilter
 
-        self._sosfilt = scipy.signal.sosfilt
         if isinstance(n_channels, bool) or not isinstance(n_channels, (int, np.integer)) or n_channels < 1:
             raise ValueError(f"n_channels must be an integer >= 1, got {n_channels!r}")
         self.fs_hz = float(fs_hz)
@@ -311,13 +311,11 @@ class LevelsSummary:
         weights = None if c in (1, 2, 3, 5, 6) else (1.0,) * c
         self._loudness = LoudnessMeter(self.fs_hz, c, weights)
         self._true_peak = TruePeakMeter(self.fs_hz, c)
-        self._sos_a = weighting_sos("A", self.fs_hz).astype(np.float32)
-        self._zi = np.zeros((self._sos_a.shape[0], c, 2), np.float32)
+        self._weighting_a = BlockSosFilter(weighting_sos("A", self.fs_hz), c)
         self._sq = np.zeros(c)
         self._sq_a = np.zeros(c)
-        self._peak = np.zeros(c)
         self.n_samples = 0
-        self._pool = None
+        self._pools: tuple = ()
         self._pending: list = []
 
     def process(self, block: np.ndarray) -> None:
@@ -326,37 +324,36 @@ class LevelsSummary:
         if x.shape[0] == 0:
             return
         xt = np.ascontiguousarray(x.T, dtype=np.float32)  # one planar copy for every measure
-        if self._pool is None:
+        if not self._pools:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="specscope-levels")
-        while len(self._pending) >= self.MAX_IN_FLIGHT:
+            self._pools = tuple(ThreadPoolExecutor(1, thread_name_prefix=f"specscope-levels-{name}")
+                                for name in ("leq", "true-peak"))
+        while len(self._pending) >= self.MAX_IN_FLIGHT * len(self._pools):
             self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(self._weighted_sums, xt))
+        self._pending.append(self._pools[0].submit(self._weighted_sums, xt))
+        self._pending.append(self._pools[1].submit(self._true_peak.process_planar, xt))
         self._loudness.process_planar(xt)
         self.n_samples += xt.shape[1]
 
     def _weighted_sums(self, xt: np.ndarray) -> None:
-        """Sample peak, sums of squares (raw and A-weighted) and true peak per channel (helper thread, in order).
+        """Sums of squares, raw and A-weighted, per channel (a helper thread, in order).
 
-        `xt` is the block channel-major, float32.  The A-weighting runs in float32 (coefficients and
-        state) on all channels in one call: against float64 the Leq differs by about 1e-5 dB, and the
-        filter costs half as much.
+        `xt` is the block channel-major, float32.  The A-weighting runs on all channels at once as
+        matrix products (:mod:`~specscope.dsp.block_sos`): against float64 ``sosfilt`` the Leq
+        differs by about 1e-6 dB.
         """
-        np.maximum(self._peak, np.maximum(xt.max(axis=1), -xt.min(axis=1)), out=self._peak)
-        self._sq += np.einsum("ij,ij->i", xt, xt, dtype=np.float64)
-        y, self._zi = self._sosfilt(self._sos_a, xt, axis=-1, zi=self._zi)
-        self._sq_a += np.einsum("ij,ij->i", y, y, dtype=np.float64)
-        self._true_peak.process_planar(xt)
+        self._sq += sum_of_squares(xt)
+        self._sq_a += sum_of_squares(self._weighting_a.filter(xt))
 
     def result(self) -> FileLevels:
         """Flush the true peak and return the levels (call once, at the end)."""
         for future in self._pending:
             future.result()
         self._pending = []
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        for pool in self._pools:
+            pool.shutdown()
+        self._pools = ()
         self._true_peak.flush()
         n = max(self.n_samples, 1)
         off = self.offset_db or 0.0
@@ -364,8 +361,9 @@ class LevelsSummary:
         rms = mean_square_to_dbfs(ms)
         leq = mean_square_to_dbfs(ms_a) + off
         tp = self._true_peak.peak_dbtp
+        peak = self._true_peak.sample_peak
         channels = tuple(
-            {"sample_peak_dbfs": _peak_db(self._peak[c]), "true_peak_dbtp": float(tp[c]),
+            {"sample_peak_dbfs": _peak_db(peak[c]), "true_peak_dbtp": float(tp[c]),
              "rms_dbfs": float(rms[c]), "leq_a_db": float(leq[c])}
             for c in range(self.n_channels)
         )
@@ -373,7 +371,7 @@ class LevelsSummary:
             integrated_lufs=self._loudness.integrated_lufs,
             loudness_range_lu=self._loudness.loudness_range_lu,
             true_peak_dbtp=float(np.max(tp)),
-            sample_peak_dbfs=_peak_db(np.max(self._peak)),
+            sample_peak_dbfs=_peak_db(np.max(peak)),
             rms_dbfs=float(mean_square_to_dbfs(np.array([ms.mean()]))[0]),
             leq_a_db=float(mean_square_to_dbfs(np.array([ms_a.mean()]))[0]) + off,
             unit="dBFS" if self.offset_db is None else "dB SPL",

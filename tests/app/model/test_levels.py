@@ -109,10 +109,10 @@ def test_summary_agrees_with_pyloudnorm_and_does_not_depend_on_block_size():
         results.append(s.result())
     ref = pyloudnorm.Meter(FS).integrated_loudness(x.astype(np.float64))
     assert results[0].integrated_lufs == pytest.approx(ref, abs=0.1)
-    for r in results[1:]:
-        assert r.integrated_lufs == pytest.approx(results[0].integrated_lufs, abs=1e-9)
+    for r in results[1:]:  # the filters' chunk grid starts anew in each block: float32 rounding only
+        assert r.integrated_lufs == pytest.approx(results[0].integrated_lufs, abs=1e-6)
         assert r.true_peak_dbtp == pytest.approx(results[0].true_peak_dbtp, abs=1e-4)
-        assert r.leq_a_db == pytest.approx(results[0].leq_a_db, abs=1e-9)
+        assert r.leq_a_db == pytest.approx(results[0].leq_a_db, abs=1e-6)
     # RMS by hand: 10 log10(2 mean(x^2)), channels' mean squares averaged.
     ms = np.mean(x.astype(np.float64) ** 2, axis=0)
     assert results[0].rms_dbfs == pytest.approx(10 * np.log10(2 * ms.mean()), abs=1e-6)
