@@ -8,21 +8,27 @@ the ``test`` extra).  The file is bench_loudness.py's (pink noise at levels from
 * ours: :func:`specscope.app.cli.levels.measure_file` (the command without printing), reading included;
 * pyloudnorm: ``soundfile.read`` of the whole file, then ``Meter(fs).integrated_loudness``;
 * each in a fresh subprocess, best of 3; wall time, CPU time of the process (all threads:
-  ``levels`` runs the A-weighting on a helper thread beside loudness and true peak), peak RSS
-  (``ru_maxrss``) above the interpreter's after its imports.
+  ``levels`` runs the A-weighting and the true peak on two helper threads beside loudness), peak
+  RSS (``ru_maxrss``) above the interpreter's after its imports;
+* ours runs as the ``specscope`` command does: ``specscope.app.cli`` imported first (one BLAS
+  thread, see app/process_setup.py) and :func:`~specscope.app.process_setup.keep_freed_memory`
+  called before the clock starts; the minor page faults of both are printed.
 
-Measured here (2 shared cores, quiet, load 0.8), 10-minute stereo file, before the float32
-K-weighting: ``specscope levels`` 0.89 s wall, 1.48 s CPU, +13.5 MB; pyloudnorm 1.15 s, +880 MB:
-1.30x in wall time.  Then: one planar float32 copy of each block shared by K-weighting (float32,
-both channels in one ``sosfilt`` call), A-weighting and true peak; the true-peak skip bounded also
-by max|x| + 1.14 max|dx| and interpolating in block-Toeplitz rows.  Same run, load 8 on 2 cores
-(others' jobs; wall times meaningless there, CPU times comparable): before 2.54 s CPU vs
-pyloudnorm's 2.86 s (1.12x), after 1.70 s vs 3.02 s (1.78x); again at load 5: main 2.49 s vs
-3.24 s (1.30x), this 1.72 s vs 3.94 s (2.29x).  Numbers unchanged (-22.638 LUFS, LRA 20.31 LU,
--9.19 dBTP, Leq(A) -25.42 dBFS), peak RSS +13.7 MB.  The 3x target is not shown: not on CPU time,
-and wall times on the loaded machine swing by 2x between runs (pyloudnorm 5.1 to 9.6 s).
-What is left is IIR filtering: scipy's ``sosfilt`` is latency-bound at about 1.7 ns per sample,
-channel and section in float32 (K: 2 sections, A: 3).
+History, same machine (2 shared cores), best of 3:
+
+* 2026-12-02: 1.0 s wall, 1.7 s CPU against pyloudnorm's 2.3-2.9 s: 2.34x and 2.95x.  What was
+  left was scipy's ``sosfilt`` (K-weighting 2 sections, A-weighting 3), latency-bound at about
+  1.7 ns per sample, channel and section in float32, and 240 000 page faults (0.45 s of system time:
+  each block's temporaries came back from the kernel as fresh pages).
+* 2026-12-03: both filters as matrix products (dsp/block_sos.py, 1.8x faster than ``sosfilt`` in
+  float32 and ten times more accurate), one BLAS thread (a BLAS thread per core competed with the
+  command's own three threads: 2.4 s of CPU instead of 1.2 s), glibc told to keep freed memory
+  (3 500 page faults), the true peak on its own thread, sums of squares in float32 rows (``vecdot``)
+  added in float64, and the sample peak taken from the true-peak meter's pass.  Load 0.5-0.7:
+  0.69-0.85 s wall, 1.05-1.18 s CPU, +21 MB; pyloudnorm 2.13-2.65 s, +880 MB: **3.07x to 3.49x**
+  in wall time, 2.0-2.3x in CPU time.  Numbers unchanged (-22.638 LUFS, LRA 20.31 LU, -9.19 dBTP,
+  Leq(A) -25.42 dBFS).  Wall times on this machine swing by up to 40 % between runs of the same
+  code (a core is sometimes taken by the host), so compare the ratio within one run.
 """
 
 from __future__ import annotations
@@ -39,17 +45,24 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 
 def run_ours(path: str) -> dict:
+    import specscope.app.cli  # first, as the ``specscope`` command: one BLAS thread (app/process_setup.py)
+
+    # isort: split
     import scipy.signal  # noqa: F401  imported before the clock starts, as pyloudnorm is
 
     import specscope.app.model.levels  # noqa: F401
     from specscope.app.cli.levels import measure_file
+    from specscope.app.process_setup import keep_freed_memory
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    keep_freed_memory()  # what the command's main() does before running it
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t0, c0 = time.perf_counter(), time.process_time()
     r = measure_file(path)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
-    return {"time_s": elapsed, "cpu_s": cpu, "peak_rss_mb": rss / 1024, "integrated_lufs": r.integrated_lufs,
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    rss = after.ru_maxrss - before.ru_maxrss
+    return {"time_s": elapsed, "cpu_s": cpu, "peak_rss_mb": rss / 1024, "faults": after.ru_minflt - before.ru_minflt,
+            "integrated_lufs": r.integrated_lufs,
             "lra_lu": r.loudness_range_lu, "true_peak_dbtp": r.true_peak_dbtp, "leq_a_db": r.leq_a_db}
 
 
@@ -57,13 +70,15 @@ def run_pyloudnorm(path: str) -> dict:
     import pyloudnorm
     import soundfile as sf
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t0, c0 = time.perf_counter(), time.process_time()
     data, fs = sf.read(path, dtype="float32")
     value = pyloudnorm.Meter(fs).integrated_loudness(data)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
-    return {"time_s": elapsed, "cpu_s": cpu, "peak_rss_mb": rss / 1024, "integrated_lufs": value}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    rss = after.ru_maxrss - before.ru_maxrss
+    return {"time_s": elapsed, "cpu_s": cpu, "peak_rss_mb": rss / 1024, "faults": after.ru_minflt - before.ru_minflt,
+            "integrated_lufs": value}
 
 
 def subprocess_run(which: str, path: str) -> dict:
@@ -81,10 +96,12 @@ def main() -> None:
         ref = min((subprocess_run("pyloudnorm", path) for _ in range(3)), key=lambda r: r["time_s"])
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(f"specscope levels: {ours['time_s']:.2f} s wall, {ours['cpu_s']:.2f} s CPU, "
-          f"peak RSS +{ours['peak_rss_mb']:.1f} MB; integrated {ours['integrated_lufs']:.3f} LUFS, "
+          f"peak RSS +{ours['peak_rss_mb']:.1f} MB, {ours['faults']} page faults; "
+          f"integrated {ours['integrated_lufs']:.3f} LUFS, "
           f"LRA {ours['lra_lu']:.2f} LU, TP {ours['true_peak_dbtp']:.2f} dBTP, Leq(A) {ours['leq_a_db']:.2f} dBFS")
     print(f"pyloudnorm:       {ref['time_s']:.2f} s wall, {ref['cpu_s']:.2f} s CPU, "
-          f"peak RSS +{ref['peak_rss_mb']:.1f} MB; integrated {ref['integrated_lufs']:.3f} LUFS")
+          f"peak RSS +{ref['peak_rss_mb']:.1f} MB, {ref['faults']} page faults; "
+          f"integrated {ref['integrated_lufs']:.3f} LUFS")
     print(f"ratio pyloudnorm / ours: {ref['time_s'] / ours['time_s']:.2f}x wall, "
           f"{ref['cpu_s'] / ours['cpu_s']:.2f}x CPU")
 

@@ -14,8 +14,9 @@ goes to the dB image (NPZ, PNG), to a :class:`~specscope.dsp.peaks.PeakAccumulat
 :class:`~specscope.dsp.ltsa.LtsaAccumulator` (LTSA).  Memory beyond the NPZ's
 image is one chunk of frames.
 
-Each worker process is set up once, on its first task (:func:`_prepare_process`):
-glibc's allocator is told to keep freed memory (Dask's nanny starts workers
+Each worker process is set up once, on its first task
+(:func:`~specscope.app.process_setup.keep_freed_memory`): glibc's allocator is
+told to keep freed memory (Dask's nanny starts workers
 with ``MALLOC_TRIM_THRESHOLD_=65536``, which disables glibc's adaptive
 thresholds, so every task's image and chunks came back as fresh pages: 31 000
 page faults and about twice the CPU for a one-minute 48 kHz file).  The FFT runs on
@@ -30,7 +31,6 @@ exception leaves the task, so one file never stops the batch.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import time
@@ -40,15 +40,11 @@ from pathlib import Path
 import numpy as np
 
 from specscope.app.model.settings import AnalysisSettings
+from specscope.app.process_setup import keep_freed_memory
 
 MAX_IMAGE_BYTES = 4 << 30
 """Largest spectrogram a task holds for NPZ/PNG (4 GiB, as ``specscope export``)."""
 LEVEL_WEIGHTINGS = ("Z", "A", "C")
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-"""glibc's ``mallopt`` parameters (malloc.h)."""
-KEEP_FREED_BYTES, MMAP_FROM_BYTES = 512 << 20, 32 << 20
-"""Freed heap a worker keeps (512 MiB) and the size from which blocks are mapped apart (32 MiB, glibc's ceiling)."""
-_prepared = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,7 @@ def run_job(job: FileJob) -> FileResult:
     from specscope.app.io.audio_file import AudioFileError
     from specscope.app.logs import log_bug, one_line
 
-    _prepare_process()
+    keep_freed_memory()
     t0 = time.perf_counter()
     duration = None
     try:
@@ -137,23 +133,6 @@ def run_job(job: FileJob) -> FileResult:
     except Exception as err:
         return FileResult(job.path, "failed", log_bug(f"analysing {job.path}", err), [], time.perf_counter() - t0,
                           duration)
-
-
-def _prepare_process() -> None:
-    """Once per worker process: let glibc keep freed memory for the next task (see the module docstring).
-
-    Only glibc has ``mallopt``; elsewhere nothing is done.
-    """
-    global _prepared
-    if _prepared:
-        return
-    _prepared = True
-    try:
-        libc = ctypes.CDLL(None)  # the process's own symbols: glibc's on Linux
-        libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_FROM_BYTES)
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, Windows, musl without mallopt)
-        pass
 
 
 def _name_file(path: str, reason: str) -> str:

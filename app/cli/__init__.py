@@ -3,6 +3,10 @@
 Thread: the main thread.
 """
 
-from .main import main
+from specscope.app.process_setup import single_threaded_blas
+
+single_threaded_blas()  # before NumPy loads: see specscope.app.process_setup
+
+from .main import main  # noqa: E402
 
 __all__ = ["main"]

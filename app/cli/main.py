@@ -36,6 +36,7 @@ from specscope.app.cli.options import (
     stft_config,
 )
 from specscope.app.logs import configure, log, log_bug, one_line
+from specscope.app.process_setup import keep_freed_memory
 
 __all__ = ["EXIT_BAD_INPUT", "MAX_OUTPUT_BYTES", "CliError", "build_parser", "main"]
 
@@ -253,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         print("specscope: error: a command is required (see specscope --help)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    keep_freed_memory()  # the commands stream in blocks: see specscope.app.process_setup
     return run(args)
 
 
