@@ -17,11 +17,15 @@ both channels (the right 3 dB lower), written to a temporary float32 WAV.
 * live cost: LoudnessMeter + TruePeakMeter fed 20 ms blocks (960 frames), CPU time
   (``time.process_time``) per second of audio, as % of one core.
 
-Measured here (2 shared cores, file in the page cache): ours 1.56 s, pyloudnorm 1.65 s
-(1.06x, target 3x not met: the true peak's 72 multiply-adds per sample and channel take
-about 0.9 s of ours, the K-weighting IIR about 0.4 s); integrated -22.638 vs -22.679 LUFS
-(pyloudnorm's default K-weighting is an RBJ approximation); peak RSS +4.8 MB vs +880 MB;
-live 0.62 % of one core.
+Measured here (2 shared cores, file in the page cache), first 2026-12-01: ours 1.56 s,
+pyloudnorm 1.65 s (1.06x; the true peak's 72 multiply-adds per sample and channel took about
+0.9 s of ours, the K-weighting IIR about 0.4 s); live 0.62 % of one core.  2026-12-03, after
+the true-peak skip bounds and the block-matrix K-weighting (dsp/block_sos.py), one thread, the
+process not set up as the command is: ours 1.61 s, pyloudnorm 2.62 s (1.63x), peak RSS +32 MB
+vs +880 MB, integrated -22.638 vs -22.679 LUFS (pyloudnorm's default K-weighting is an RBJ
+approximation); live 1.86 % of one core (loudness 0.44 %, true peak 0.93 %).  The command's
+own figure, with its threads, its BLAS and allocator set-up and every level it reports, is
+``bench_levels_cli.py``'s.
 """
 
 from __future__ import annotations
