@@ -347,13 +347,15 @@ class LevelsSummary:
         self._sq_a += sum_of_squares(self._weighting_a.filter(xt))
 
     def result(self) -> FileLevels:
-        """Flush the true peak and return the levels (call once, at the end)."""
-        for future in self._pending:
-            future.result()
-        self._pending = []
-        for pool in self._pools:
-            pool.shutdown()
-        self._pools = ()
+        """Flush the true peak and return the levels (call once, at the end; the helpers end even if one failed)."""
+        pending, self._pending = self._pending, []
+        try:
+            for future in pending:
+                future.result()
+        finally:
+            for pool in self._pools:
+                pool.shutdown(cancel_futures=True)
+            self._pools = ()
         self._true_peak.flush()
         n = max(self.n_samples, 1)
         off = self.offset_db or 0.0
