@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from specscope.app.model.level_display import level_unit
 from specscope.dsp.channels import as_frames
 from specscope.dsp.level_meter import LevelMeter, mean_square_to_dbfs, sum_of_squares
 from specscope.dsp.loudness import LoudnessMeter
@@ -209,7 +210,7 @@ class LevelsModel:
             channels=tuple(per[: self.n_channels]),
             mix=per[-1],
             weighting=self.weighting,
-            unit="dBFS" if self.offset_db is None else "dB SPL",
+            unit=level_unit("Z", self.offset_db is not None),  # the weighting is named beside it
             momentary_lufs=loud.momentary_lufs,
             short_term_lufs=loud.short_term_lufs,
             integrated_lufs=loud.integrated_lufs,
@@ -376,7 +377,7 @@ class LevelsSummary:
             sample_peak_dbfs=_peak_db(np.max(peak)),
             rms_dbfs=float(mean_square_to_dbfs(np.array([ms.mean()]))[0]),
             leq_a_db=float(mean_square_to_dbfs(np.array([ms_a.mean()]))[0]) + off,
-            unit="dBFS" if self.offset_db is None else "dB SPL",
+            unit=level_unit("Z", self.offset_db is not None),  # the key leq_a_db names the weighting
             channels=channels,
             fs_hz=self.fs_hz,
             n_samples=self.n_samples,
