@@ -16,8 +16,10 @@ Levels are floored at -200 dB.
 * Time weighting (IEC 61672-1): the squared weighted signal through a
   first-order low-pass of time constant tau (Fast 0.125 s, Slow 1 s), exactly
   sampled, per sample: ``m[n] = a m[n-1] + (1 - a) x[n]**2`` with
-  ``a = exp(-1 / (fs tau))``; :func:`scipy.signal.lfilter` with its state, so
-  any split into blocks gives the same levels.  The meter starts from silence:
+  ``a = exp(-1 / (fs tau))``.  A reading needs only the value at a block's end,
+  ``m[n-1] = a^n m[-1] + sum_k (1 - a) a^(n-1-k) x[k]**2``: one product of the
+  block's squares with the weights (cached per block length), for Fast and Slow
+  at once, in float64; any split into blocks gives the same levels to rounding.  The meter starts from silence:
   after a step to a tone of level L it reads ``L + 10 log10(1 - exp(-t / tau))``
   (-2.0 dB at one time constant).
 * Leq since reset: ``10 log10(2 sum(x**2) / n)`` over every weighted sample.
@@ -109,12 +111,13 @@ class LevelMeter:
         """Fast's per-sample pole, ``exp(-1 / (fs 0.125 s))``."""
         self.slow_coeff = math.exp(-1.0 / (self.fs_hz * SLOW_S))
         """Slow's per-sample pole, ``exp(-1 / (fs 1 s))``."""
+        self._weights_n = -1
         self.reset()
 
     def reset(self) -> None:
         """Back to silence: filters, Leq, peak hold and the clip flag are cleared."""
         c = self.n_channels
-        self._sos_state = np.zeros((self._sos.shape[0], 2, c))
+        self._sos_state = np.zeros((self._sos.shape[0], c, 2))  # sosfilt's zi for channel-major rows
         self._fast = np.zeros(c)
         self._slow = np.zeros(c)
         self._energy = np.zeros(c)
@@ -136,24 +139,35 @@ class LevelMeter:
         LevelReading
             The levels after the block's last sample.
         """
-        x = as_frames(block, self.n_channels, dtype=np.float64, rows="n_samples")
+        x = as_frames(block, self.n_channels, rows="n_samples")
         if x.shape[0]:
-            peak = np.max(np.abs(x), axis=0)
+            xt = np.ascontiguousarray(x.T, dtype=np.float64)  # channel-major: fast reductions along rows
+            peak = np.maximum(xt.max(axis=1), -xt.min(axis=1))
             self._last_peak = peak
             np.maximum(self._peak_hold, peak, out=self._peak_hold)
             self._clipped |= peak >= CLIP_LEVEL
-            y, self._sos_state = self._signal.sosfilt(self._sos, x, axis=0, zi=self._sos_state)
+            y, self._sos_state = self._signal.sosfilt(self._sos, xt, axis=-1, zi=self._sos_state)
             sq = y * y
-            self._energy += sq.sum(axis=0)
+            self._energy += sq.sum(axis=1)
             self.n_samples += x.shape[0]
-            self._fast = self._smooth(sq, self.fast_coeff, self._fast)
-            self._slow = self._smooth(sq, self.slow_coeff, self._slow)
+            weights, decay = self._smoothing(x.shape[0])
+            ends = sq @ weights  # (channels, 2): Fast, Slow
+            self._fast = decay[0] * self._fast + ends[:, 0]
+            self._slow = decay[1] * self._slow + ends[:, 1]
         return self.reading()
 
-    def _smooth(self, sq: np.ndarray, a: float, state: np.ndarray) -> np.ndarray:
-        """Last value of ``m[n] = a m[n-1] + (1 - a) sq[n]`` from ``m[-1] = state``."""
-        out, _ = self._signal.lfilter([1.0 - a], [1.0, -a], sq, axis=0, zi=(a * state)[None, :])
-        return out[-1].copy()
+    def _smoothing(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """For blocks of `n` samples: weights ``(1 - a) a^(n-1-k)`` (n, 2) and decays ``a^n`` (2,), Fast and Slow.
+
+        ``a^(n-1-k)`` is ``exp((n-1-k) ln a)``, exact to float64 rounding for any n.
+        """
+        if self._weights_n != n:
+            a = np.array([self.fast_coeff, self.slow_coeff])
+            lags = np.arange(n - 1, -1, -1, dtype=np.float64)[:, None]
+            self._weights = (1.0 - a) * np.exp(lags * np.log(a))
+            self._decay = np.exp(n * np.log(a))
+            self._weights_n = n
+        return self._weights, self._decay
 
     def reading(self) -> LevelReading:
         """The current levels without feeding samples."""

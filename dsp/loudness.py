@@ -200,6 +200,8 @@ class LoudnessMeter:
         self._short_term = np.nan
         self._hist_m = (np.zeros(HIST_BINS, np.int64), np.zeros(HIST_BINS))
         self._hist_s = (np.zeros(HIST_BINS, np.int64), np.zeros(HIST_BINS))
+        self._gated: dict[str, float] = {}
+        """integrated_lufs and loudness_range_lu until the histograms change (a live meter asks every block)."""
 
     def process(self, block: np.ndarray) -> None:
         """Add samples.
@@ -270,6 +272,7 @@ class LoudnessMeter:
         idx = np.arange(first, self.n_steps)
         _add_to_histogram(self._hist_m, m[idx >= MOMENTARY_STEPS - 1])
         _add_to_histogram(self._hist_s, s[idx >= SHORT_TERM_STEPS - 1])
+        self._gated = {}
 
     @property
     def momentary_lufs(self) -> float:
@@ -284,6 +287,11 @@ class LoudnessMeter:
     @property
     def integrated_lufs(self) -> float:
         """Gated loudness of everything since reset in LUFS (BS.1770-4 section 2.8); -inf if nothing passes."""
+        if "integrated" not in self._gated:
+            self._gated["integrated"] = self._integrated()
+        return self._gated["integrated"]
+
+    def _integrated(self) -> float:
         counts, energy = self._hist_m
         total = counts.sum()
         if total == 0:
@@ -295,6 +303,11 @@ class LoudnessMeter:
     @property
     def loudness_range_lu(self) -> float:
         """Loudness range LRA of everything since reset in LU (EBU Tech 3342); 0.0 if nothing passes."""
+        if "range" not in self._gated:
+            self._gated["range"] = self._range()
+        return self._gated["range"]
+
+    def _range(self) -> float:
         counts, energy = self._hist_s
         total = counts.sum()
         if total == 0:
@@ -320,8 +333,12 @@ def _window_sums(hist: np.ndarray, width: int, n_new: int) -> np.ndarray:
     return total
 
 
+_BIN_CENTRES_LUFS = HIST_MIN_LUFS + HIST_BIN_LU * (np.arange(HIST_BINS) + 0.5)
+_BIN_CENTRES_LUFS.flags.writeable = False
+
+
 def _bin_centres_lufs() -> np.ndarray:
-    return HIST_MIN_LUFS + HIST_BIN_LU * (np.arange(HIST_BINS) + 0.5)
+    return _BIN_CENTRES_LUFS
 
 
 def _add_to_histogram(hist: tuple[np.ndarray, np.ndarray], energy: np.ndarray) -> None:

@@ -60,6 +60,8 @@ CHUNK_FRAMES = 4096
 ROW_FRAMES = 16
 """Windows per row of the block-Toeplitz product (see :func:`_row_filter`)."""
 SKIP_FRAMES = 256
+SHORT_BLOCK_FRAMES = 8192
+"""History + block up to this many samples is interpolated whole (:meth:`TruePeakMeter._interpolate_all`)."""
 """Windows per stretch judged by one bound (see the module docstring)."""
 ROUNDING_MARGIN = 1e-5
 """Relative to the window's max |x|, added to the skip bounds: float32 rounding of a 24-tap product."""
@@ -230,11 +232,30 @@ class TruePeakMeter:
         sample_peak = np.maximum(seg_max[:, 1:].max(axis=1), np.max(np.abs(head), axis=1))
         np.maximum(self._peak, sample_peak, out=self._peak)
         np.maximum(self._sample_peak, sample_peak, out=self._sample_peak)
+        if n_buf <= SHORT_BLOCK_FRAMES:  # a live block: interpolate it all at once, every channel
+            self._interpolate_all(buf, n_buf)
+            return
         x_max = np.maximum(seg_max[:, :-1], seg_max[:, 1:])
         for c in range(self.n_channels):
             candidates = np.flatnonzero(self._gain * x_max[c] > self._peak[c])
             if candidates.shape[0]:
                 self._peak[c] = self._interpolated_peak(buf[c, :n_buf], candidates, x_max[c], self._peak[c])
+
+    def _interpolate_all(self, buf: np.ndarray, n_buf: int) -> None:
+        """Raise the peaks to the largest |value| of the non-identity phases over every complete window.
+
+        `buf` is history + block per channel, zero-padded by at least one segment; the windows that
+        would read past ``n_buf`` wait for the next block (or :meth:`flush`).  One product for all
+        channels: for blocks of a few thousand samples the per-stretch bounds cost more than they save.
+        """
+        n_win = n_buf - TAPS_PER_PHASE + 1
+        if n_win <= 0:
+            return
+        b = ROW_FRAMES
+        n_rows = -(-n_win // b)
+        idx = np.arange(n_rows)[:, None] * b + np.arange(b + TAPS_PER_PHASE - 1)
+        y = (buf[:, idx] @ self._toeplitz).reshape(self.n_channels, n_rows * b, -1)[:, :n_win]
+        np.maximum(self._peak, np.maximum(y.max(axis=(1, 2)), -y.min(axis=(1, 2))), out=self._peak)
 
     def _interpolated_peak(self, buf: np.ndarray, candidates: np.ndarray, x_max: np.ndarray, floor: float) -> float:
         """Max |value| of the non-identity phases over the `candidates` stretches of `buf` (history +

@@ -142,9 +142,11 @@ class LevelsModel:
 
     Notes
     -----
-    Cost at 48 kHz stereo in 20 ms blocks (960 frames), with a snapshot per
-    block: 2.1 % of one core measured here (meters of both channels and the
-    mix, true peak, loudness), under the issue's 3 % budget.
+    Cost at 48 kHz stereo with a snapshot per block (meters of both channels
+    and the mix, true peak, loudness, A weighting): about 130 us per call plus
+    a little per sample, so the live tap gathers 20 ms before calling; then
+    2.2-2.6 % of one core whatever the device's block size
+    (``benchmarks/bench_levels_live.py``, 2026-12-03), under the issue's 3 %.
     """
 
     def __init__(self, fs_hz: float, n_channels: int, weighting: str = "Z",

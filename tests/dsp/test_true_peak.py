@@ -10,6 +10,7 @@ import pytest
 from scipy.signal import freqz, resample_poly, upfirdn
 
 from specscope.dsp.true_peak import (
+    SHORT_BLOCK_FRAMES,
     TAPS_PER_PHASE,
     TruePeakMeter,
     default_oversampling,
@@ -81,7 +82,7 @@ def test_streaming_in_random_blocks_equals_upfirdn_of_the_whole_signal():
     meter = TruePeakMeter(FS_HZ, 2)
     pos = 0
     while pos < x.shape[0]:
-        n = int(rng.choice([1, 5, 23, 24, 960, 5000]))
+        n = int(rng.choice([1, 5, 23, 24, 960, 5000, 20000]))  # 20000: past SHORT_BLOCK_FRAMES, the skipping path
         meter.process(x[pos : pos + n])
         pos += n
     meter.flush()
@@ -148,8 +149,9 @@ def test_skipping_by_the_difference_bound_still_finds_the_upfirdn_maximum_of_low
     gains = np.repeat(10 ** (rng.uniform(-40, 0, (80, 2)) / 20), round(0.05 * FS_HZ), axis=0)
     x = (0.3 * noise * gains).astype(np.float32)
     meter = TruePeakMeter(FS_HZ, 2)
-    for pos in range(0, x.shape[0], 7000):
-        meter.process(x[pos : pos + 7000])
+    assert 20000 > SHORT_BLOCK_FRAMES  # blocks that take the skipping path
+    for pos in range(0, x.shape[0], 20000):
+        meter.process(x[pos : pos + 20000])
     meter.flush()
     h = interpolation_filter(4)
     reference = [np.max(np.abs(upfirdn(h, x[:, c].astype(np.float64), 4))) for c in range(2)]

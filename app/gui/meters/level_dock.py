@@ -4,7 +4,11 @@ Threads: :class:`MeterTap` is called by the live pipeline's DSP worker with
 every raw block (the pipeline's ``on_block``); it feeds a Qt-free
 :class:`~specscope.app.model.levels.LevelsModel` there and leaves the newest
 immutable :class:`~specscope.app.model.levels.LevelsSnapshot` in one slot
-(newest wins, as python-sounddevice's ``rec_gui`` example does).  The GUI
+(newest wins, as python-sounddevice's ``rec_gui`` example does).  Blocks
+shorter than 20 ms are gathered first (``GATHER_S``): the meters' cost is
+mostly per call, and a device that delivers 256-frame blocks would otherwise
+cost three times as much as one that delivers 1024 (see
+``benchmarks/bench_levels_live.py``); the display refreshes every 100 ms.  The GUI
 thread's timer (10 Hz) reads that slot and paints.  Requests from the GUI
 (reset, another weighting or calibration) are flags the worker picks up
 before its next block; nothing is shared under a lock.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -41,6 +46,8 @@ from specscope.app.model.levels import LevelsModel, LevelsSnapshot
 from .bars import LevelBar, LevelScale
 
 REFRESH_MS = 100
+GATHER_S = 0.02
+"""The tap meters at least this much audio per call (shorter blocks wait for the next)."""
 
 
 class MeterTap:
@@ -51,6 +58,9 @@ class MeterTap:
         self.fs_hz, self.n_channels = float(fs_hz), int(n_channels)
         self._want = (weighting, calibration_offset_db)
         self._model = LevelsModel(self.fs_hz, self.n_channels, weighting, calibration_offset_db)
+        self._gather_frames = max(1, round(GATHER_S * self.fs_hz))
+        self._waiting: list = []
+        self._waiting_frames = 0
         self._reset = False
         self.latest: LevelsSnapshot | None = None
         """The newest snapshot (written by the worker, read by the GUI; one reference, replaced whole)."""
@@ -66,6 +76,12 @@ class MeterTap:
 
     # --- worker thread --------------------------------------------------------------
     def __call__(self, start: int, block) -> None:
+        self._waiting.append(block)
+        self._waiting_frames += len(block)
+        if self._waiting_frames < self._gather_frames:
+            return
+        block = self._waiting[0] if len(self._waiting) == 1 else np.concatenate(self._waiting)
+        self._waiting, self._waiting_frames = [], 0
         try:
             model = self._model
             if (model.weighting, model.offset_db) != self._want:
