@@ -7,7 +7,8 @@ the ``test`` extra).  The file is bench_loudness.py's (pink noise at levels from
 
 * ours: :func:`specscope.app.cli.levels.measure_file` (the command without printing), reading included;
 * pyloudnorm: ``soundfile.read`` of the whole file, then ``Meter(fs).integrated_loudness``;
-* each in a fresh subprocess, best of 3; wall time, CPU time of the process (all threads:
+* each in a fresh subprocess, alternately (so both meet the same moods of the host), best of
+  ``RUNS`` (5; 3 before 2026-12-03's last runs); wall time, CPU time of the process (all threads:
   ``levels`` runs the A-weighting and the true peak on two helper threads beside loudness), peak
   RSS (``ru_maxrss``) above the interpreter's after its imports;
 * ours runs as the ``specscope`` command does: ``specscope.app.cli`` imported first (one BLAS
@@ -44,6 +45,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+RUNS = 5
 
 
 def run_ours(path: str) -> dict:
@@ -94,8 +97,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bench.wav")
         make_file(path)
-        ours = min((subprocess_run("ours", path) for _ in range(3)), key=lambda r: r["time_s"])
-        ref = min((subprocess_run("pyloudnorm", path) for _ in range(3)), key=lambda r: r["time_s"])
+        runs = [(subprocess_run("ours", path), subprocess_run("pyloudnorm", path)) for _ in range(RUNS)]
+        ours = min((r[0] for r in runs), key=lambda r: r["time_s"])
+        ref = min((r[1] for r in runs), key=lambda r: r["time_s"])
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(f"specscope levels: {ours['time_s']:.2f} s wall, {ours['cpu_s']:.2f} s CPU, "
           f"peak RSS +{ours['peak_rss_mb']:.1f} MB, {ours['faults']} page faults; "
