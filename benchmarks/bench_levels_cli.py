@@ -28,7 +28,9 @@ History, same machine (2 shared cores), best of 3:
   added in float64, and the sample peak taken from the true-peak meter's pass.  Seven runs at
   load 0.5-0.9: ours 0.67-0.85 s wall, 1.02-1.18 s CPU, +19-22 MB; pyloudnorm 2.13-4.03 s,
   +880 MB: **3.07x to 5.84x** in wall time (2.0-3.9x in CPU time) in six; in the seventh the
-  host took the second core for the whole run (ours 1.04 s wall for 1.16 s CPU): 2.76x.
+  host took the second core for the whole run (ours 1.04 s wall for 1.16 s CPU): 2.76x.  Then
+  alternating the sides, best of 5 (same code): 0.75 s against 2.97 s (3.97x) and 0.77 s against
+  3.17 s (4.10x); CPU 2.67x and 2.79x.
   Numbers unchanged (-22.638 LUFS, LRA 20.31 LU, -9.19 dBTP, Leq(A) -25.42 dBFS).  Wall times
   on this machine swing by up to 40 % between runs of the same code (a core is sometimes taken
   by the host), so compare the ratio within one run.
