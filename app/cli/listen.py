@@ -30,11 +30,10 @@ import sys
 from specscope.app.cli.errors import CliError
 from specscope.app.cli.options import add_analysis_options, analysis_settings, check_channel, stft_config
 from specscope.app.logs import one_line
+from specscope.app.model.readouts import is_silent
 
 EXIT_SOURCE_FAILED = 1
 REPORT_EVERY_S = 1.0
-SILENCE_DBFS = -199.0
-"""Peaks at the -200 dBFS floor (digital silence) are reported as null."""
 
 
 def register(subparsers, parents: list | None = None) -> None:
@@ -144,7 +143,7 @@ class _Reporter:
     def _emit(self, f) -> None:
         st = self._stats()
         peak = self._peak
-        if peak is not None and peak.level_dbfs <= SILENCE_DBFS:
+        if peak is not None and is_silent(peak.level_dbfs):
             peak = None  # digital silence has no peak
         lat = float(sorted(self._latencies)[len(self._latencies) // 2]) if self._latencies else None
         self._latencies = []

@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsView, 
 
 from specscope.app.live.level_range import LevelRange
 from specscope.app.model.level_display import DBFS, LevelDisplay
-from specscope.app.model.readouts import cursor_readout, note_name, peak_label
+from specscope.app.model.readouts import cursor_readout, is_silent, note_name, peak_label
 from specscope.dsp.config import StftConfig
 from specscope.dsp.freq_scales import BinRowMap, FrequencyScale, LinearScale, make_row_map
 
@@ -276,11 +276,11 @@ class SpectrumPanel(HoverReadout, pg.PlotWidget):
         self._refresh_readout()
 
     def show_peak(self, peak: PeakLike | None) -> None:
-        """Mark and label a peak (or clear the marker)."""
+        """Mark and label a peak (or clear the marker; digital silence has no peak)."""
         if peak is not None and peak is self._shown_peak:
             return  # the caller re-sends the last estimate between estimates: nothing to redraw
         self._shown_peak = peak
-        if peak is None:
+        if peak is None or is_silent(peak.level_dbfs):
             self.marker.clear()
             self.label.setText("")
             self._peak_text = ""

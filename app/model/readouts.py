@@ -15,6 +15,14 @@ from .level_display import DBFS, LevelDisplay
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 A4_HZ = 440.0
+SILENCE_DBFS = -199.0
+"""A peak at or below this level sits on the -200 dBFS floor (digital silence): it is no peak,
+and every view and command says so (an empty label, ``null``) instead of naming a frequency."""
+
+
+def is_silent(level_dbfs: float) -> bool:
+    """True for a peak level on the floor of digital silence (see :data:`SILENCE_DBFS`)."""
+    return not level_dbfs > SILENCE_DBFS
 
 
 def note_name(f_hz: float, a4_hz: float = A4_HZ) -> str:

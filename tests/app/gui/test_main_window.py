@@ -65,6 +65,15 @@ def test_tone_appears_in_its_bin_row_and_peak_label(qtbot, window, pulse_feed):
     assert m[4] == "B5 +21 cents"
 
 
+def test_digital_silence_has_no_peak_label(qtbot, window):
+    # The idle null sink's monitor delivers zeros: the sub-bin fit lands on the -200 dBFS floor at
+    # some low bin, which the panel used to label ("5.0 Hz, -200.0 dBFS, bin 0.23, E-2 -35 cents").
+    w = window
+    start = w.frames_received
+    qtbot.waitUntil(lambda: w.frames_received - start > 3 * w.cfg.fs_hz / w.cfg.hop * 0.1, timeout=5000)
+    assert w.spectrum.peak_text() == ""
+
+
 def test_pause_stops_new_columns_and_scroll_back_reads_history(qtbot, window, pulse_feed):
     w = window
     pulse_feed.tone(TONE_HZ, -6.0, 6.0)
