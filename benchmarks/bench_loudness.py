@@ -23,7 +23,8 @@ pyloudnorm 1.65 s (1.06x; the true peak's 72 multiply-adds per sample and channe
 the true-peak skip bounds and the block-matrix K-weighting (dsp/block_sos.py), one thread, the
 process not set up as the command is: ours 1.61 s, pyloudnorm 2.62 s (1.63x), peak RSS +32 MB
 vs +880 MB, integrated -22.638 vs -22.679 LUFS (pyloudnorm's default K-weighting is an RBJ
-approximation); live 1.86 % of one core (loudness 0.44 %, true peak 0.93 %).  The command's
+approximation); live 1.86 % of one core (loudness 0.44 %, true peak 0.93 %); 1.12 % once short blocks are
+interpolated whole in one product (dsp/true_peak.py, SHORT_BLOCK_FRAMES).  The command's
 own figure, with its threads, its BLAS and allocator set-up and every level it reports, is
 ``bench_levels_cli.py``'s.
 """
