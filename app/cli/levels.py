@@ -21,6 +21,7 @@ import math
 import sys
 
 from specscope.app.analysis.levels import measure_file
+from specscope.app.model.readouts import is_silent
 
 
 def register(subparsers, parents: list | None = None) -> None:
@@ -104,7 +105,7 @@ class ListenLevels:
 
     def fields(self) -> dict:
         def num(v: float) -> float | None:
-            return round(v, 2) if math.isfinite(v) and v > -199.0 else None
+            return round(v, 2) if math.isfinite(v) and not is_silent(v) else None
 
         tp = self._true_peak.max_dbtp
         self._true_peak.reset_peak()

@@ -16,13 +16,14 @@ from .level_display import DBFS, LevelDisplay
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 A4_HZ = 440.0
 SILENCE_DBFS = -199.0
-"""A peak at or below this level sits on the -200 dBFS floor (digital silence): it is no peak,
-and every view and command says so (an empty label, ``null``) instead of naming a frequency."""
+"""A level at or below this sits on the -200 dB floor (digital silence): it is no value, and
+every view and command says so (an empty label, a dash, ``null``) instead of naming a number
+(for a peak, a frequency)."""
 
 
-def is_silent(level_dbfs: float) -> bool:
-    """True for a peak level on the floor of digital silence (see :data:`SILENCE_DBFS`)."""
-    return not level_dbfs > SILENCE_DBFS
+def is_silent(level_db: float) -> bool:
+    """True for a level on the floor of digital silence, or NaN (see :data:`SILENCE_DBFS`)."""
+    return not level_db > SILENCE_DBFS
 
 
 def note_name(f_hz: float, a4_hz: float = A4_HZ) -> str:

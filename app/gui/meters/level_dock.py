@@ -42,6 +42,7 @@ from PyQt6.QtWidgets import (
 from specscope.app.logs import log_bug
 from specscope.app.model.level_display import LevelDisplay
 from specscope.app.model.levels import LevelsModel, LevelsSnapshot
+from specscope.app.model.readouts import is_silent
 
 from .bars import LevelBar, LevelScale
 
@@ -97,7 +98,7 @@ class MeterTap:
 
 
 def _num(value: float, spec: str = ".1f") -> str:
-    return "–" if not math.isfinite(value) or value <= -199.0 else format(value, spec)
+    return "–" if not math.isfinite(value) or is_silent(value) else format(value, spec)
 
 
 class LevelMeterDock(QDockWidget):
