@@ -239,7 +239,7 @@ class TruePeakMeter:
         for c in range(self.n_channels):
             candidates = np.flatnonzero(self._gain * x_max[c] > self._peak[c])
             if candidates.shape[0]:
-                self._peak[c] = self._interpolated_peak(buf[c, :n_buf], candidates, x_max[c], self._peak[c])
+                self._peak[c] = self._interpolated_peak(buf[c], n_buf, candidates, x_max[c], self._peak[c])
 
     def _interpolate_all(self, buf: np.ndarray, n_buf: int) -> None:
         """Raise the peaks to the largest |value| of the non-identity phases over every complete window.
@@ -251,22 +251,32 @@ class TruePeakMeter:
         n_win = n_buf - TAPS_PER_PHASE + 1
         if n_win <= 0:
             return
-        b = ROW_FRAMES
-        n_rows = -(-n_win // b)
-        idx = np.arange(n_rows)[:, None] * b + np.arange(b + TAPS_PER_PHASE - 1)
-        y = (buf[:, idx] @ self._toeplitz).reshape(self.n_channels, n_rows * b, -1)[:, :n_win]
+        n_rows = -(-n_win // ROW_FRAMES)
+        y = self._row_products(buf, np.arange(n_rows)).reshape(self.n_channels, n_rows * ROW_FRAMES, -1)[:, :n_win]
         np.maximum(self._peak, np.maximum(y.max(axis=(1, 2)), -y.min(axis=(1, 2))), out=self._peak)
 
-    def _interpolated_peak(self, buf: np.ndarray, candidates: np.ndarray, x_max: np.ndarray, floor: float) -> float:
-        """Max |value| of the non-identity phases over the `candidates` stretches of `buf` (history +
-        block), or `floor` if none exceeds it (stretches whose bound is below `floor` are skipped).
+    def _row_products(self, samples: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The non-identity phases of rows `rows` of `samples` (last axis), shape (..., len(rows), B (L - 1)).
+
+        Row r holds windows r B .. r B + B - 1, i.e. samples r B .. r B + B + T - 2, which must exist
+        (the callers' buffers are zero-padded by at least a segment).
+        """
+        span = np.arange(ROW_FRAMES + TAPS_PER_PHASE - 1)
+        return samples[..., rows[:, None] * ROW_FRAMES + span] @ self._toeplitz
+
+    def _interpolated_peak(self, row: np.ndarray, n_buf: int, candidates: np.ndarray, x_max: np.ndarray,
+                           floor: float) -> float:
+        """Max |value| of the non-identity phases over the `candidates` stretches of `row` (one channel's
+        history + block, ``n_buf`` samples then zeros), or `floor` if none exceeds it (stretches whose
+        bound is below `floor` are skipped).
 
         `x_max` is each stretch's largest |sample|; the candidates are those whose G bound exceeds `floor`.
         """
-        n_win, k = buf.shape[0] - TAPS_PER_PHASE + 1, SKIP_FRAMES
+        buf = row[:n_buf]
+        n_win, k = n_buf - TAPS_PER_PHASE + 1, SKIP_FRAMES
         # The difference bound, for the candidates only: their samples, first differences, max |dx|.
         span = np.arange(k + TAPS_PER_PHASE - 1)
-        idx = np.minimum(candidates[:, None] * k + span, buf.shape[0] - 1)
+        idx = np.minimum(candidates[:, None] * k + span, n_buf - 1)
         dx_max = np.max(np.abs(np.diff(buf[idx], axis=1)), axis=1)
         xm = x_max[candidates]
         bound = np.minimum(self._gain * xm, xm + self._diff_gain * dx_max) + ROUNDING_MARGIN * xm
@@ -274,17 +284,13 @@ class TruePeakMeter:
         todo, bound = candidates[keep], bound[keep]
         order = np.argsort(-bound, kind="stable")
         todo, bound = todo[order], bound[order]
-        # Row r holds windows r B .. r B + B - 1, i.e. samples r B .. r B + B + T - 2 (zero-padded).
-        padded = np.zeros(-(-n_win // k) * k + TAPS_PER_PHASE - 1, np.float32)
-        padded[: buf.shape[0]] = buf
         rows_per_stretch, b = k // ROW_FRAMES, ROW_FRAMES
-        row_span = np.arange(b + TAPS_PER_PHASE - 1)
         per_batch = CHUNK_FRAMES // k
         peak = floor
         while todo.shape[0]:
             batch, todo, bound = todo[:per_batch], todo[per_batch:], bound[per_batch:]
             rows = (batch[:, None] * rows_per_stretch + np.arange(rows_per_stretch)).reshape(-1)
-            y = (padded[rows[:, None] * b + row_span] @ self._toeplitz).reshape(rows.shape[0], b, -1)
+            y = self._row_products(row, rows).reshape(rows.shape[0], b, -1)
             if batch.max() == n_win // k:  # the last stretch: windows past the block's last are not yet known
                 y[rows[:, None] * b + np.arange(b) >= n_win] = 0.0
             peak = max(peak, float(y.max()), -float(y.min()))
