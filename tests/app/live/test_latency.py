@@ -30,10 +30,18 @@ machine one click in eight came back 8 ms later than its estimated playback time
 2026-12-03, with the host taking a core at times, two in eight (9.5 and 10.5 ms).  So up to a
 quarter of the clicks may exceed the bound *below* (loopback longer than reported), by at most one
 rendering step more (``SINK_STEP_MS``); the median, the bound above and the causal bound hold for
-every click."""
+every click.
+
+And the low-latency output loses clicks on its way into the sink (on 2026-12-03 one to four of eight,
+at the start or between others that came back 0.4 s apart as written; the output stream at high
+latency lost none, but its DAC estimate spread over 20 ms).  That is the harness's playback, not the
+capture under test, so each captured click is matched to the written click it is nearest to (within
+``MATCH_S``, a quarter of the spacing) and at least half of the clicks must come back."""
+MATCH_S = 0.1
+CLICK_SPACING_S = 0.4
 SINK_STEP_MS = 10.0
 MEDIAN_TOLERANCE_MS = 6.0
-N_CLICKS = 8
+N_CLICKS = 12
 
 
 def onsets_of(blocks):
@@ -78,13 +86,8 @@ def test_latency_is_never_negative_and_agrees_with_a_loopback(pulse_server):
         time.sleep(1.0)
         for _ in range(N_CLICKS):
             want.set()
-            time.sleep(0.4)
+            time.sleep(CLICK_SPACING_S)
         time.sleep(1.0)  # the last click and the frame that holds it reach the capture
-        # ... and on a loaded machine longer (twice more than 1 s on 2026-12-03): wait for it, 5 s at most.
-        deadline = time.monotonic() + 5.0
-        while len(onsets_of(list(blocks))) < len(clicks) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.2)
     finally:
         out.close()
         pipe.stop()
@@ -94,19 +97,25 @@ def test_latency_is_never_negative_and_agrees_with_a_loopback(pulse_server):
     # to 8 ms of samples after their own delivery: -7.4 ms here before the fix, -9.8 ms in a long listen).
     assert np.all(np.isfinite(lat_ms)) and lat_ms.min() >= 0.0
     assert np.median(lat_ms) < 60.0
-    onsets = onsets_of(blocks)
-    assert len(onsets) == len(clicks) == N_CLICKS
-    diffs_ms = []
-    for (written_s, played_s), click in zip(clicks, onsets, strict=True):
+    assert len(clicks) == N_CLICKS
+    played = np.array([p for _, p in clicks])
+    diffs_ms, matched = [], set()
+    for click in onsets_of(blocks):
         i = int(np.flatnonzero(pub[:, 0] + cfg.n_fft - 1 >= click)[0])
         start, reported_ms, pub_s = pub[i]
         behind_ms = 1e3 * (start + cfg.n_fft - 1 - click) / FS_HZ  # the frame's last sample is this much later
+        k = int(np.argmin(np.abs(played - (pub_s - 1e-3 * (behind_ms + reported_ms)))))
+        assert k not in matched, (click, k)  # one captured click per written one
+        matched.add(k)
+        written_s, played_s = clicks[k]
         loopback_ms = 1e3 * (pub_s - played_s) - behind_ms
+        assert abs(reported_ms - loopback_ms) < 1e3 * MATCH_S, (click, reported_ms, loopback_ms)
         diffs_ms.append(reported_ms - loopback_ms)
         assert reported_ms <= 1e3 * (pub_s - written_s) - behind_ms + 1.0
+    assert N_CLICKS // 2 <= len(diffs_ms) <= N_CLICKS, diffs_ms
     diffs_ms = np.array(diffs_ms)
     assert abs(np.median(diffs_ms)) <= MEDIAN_TOLERANCE_MS, diffs_ms
     assert diffs_ms.max() <= LOOPBACK_TOLERANCE_MS, diffs_ms
     late = diffs_ms < -LOOPBACK_TOLERANCE_MS
-    assert np.sum(late) <= N_CLICKS // 4, diffs_ms
+    assert np.sum(late) <= len(diffs_ms) // 4, diffs_ms
     assert diffs_ms.min() >= -(LOOPBACK_TOLERANCE_MS + SINK_STEP_MS), diffs_ms
